@@ -1,0 +1,12 @@
+using System.Net.Http.Json;
+using Dashboard.Shared;
+
+namespace Dashboard.Client.Services;
+
+/// <summary>The public HTTP API, as the browser sees it (the login cookie rides along).</summary>
+public sealed class DashboardApi(HttpClient http)
+{
+    public async Task<Topology> GetTopologyAsync(bool fresh, CancellationToken cancellationToken = default) =>
+        await http.GetFromJsonAsync<Topology>(fresh ? "api/topology?fresh=true" : "api/topology", cancellationToken)
+        ?? throw new InvalidOperationException("The server sent an empty topology.");
+}

@@ -1,0 +1,33 @@
+namespace Dashboard.Server.Discovery;
+
+/// <summary>Where discovery looks for namespaces. Section "Dashboard:Discovery".</summary>
+public sealed class DiscoveryOptions
+{
+    public const string Section = "Dashboard:Discovery";
+
+    /// <summary>Folders of namespace bind mounts that are always read: iproute2's and Docker's.</summary>
+    public static readonly IReadOnlyList<string> DefaultNamespaceDirectories = ["/run/netns", "/var/run/docker/netns"];
+
+    /// <summary>More folders of namespace bind mounts to read, in addition to the default ones.</summary>
+    public List<string> NamespaceDirectories { get; set; } = [];
+
+    /// <summary>Files in these folders are named by iproute2 (`ip netns add NAME`).</summary>
+    public string IprouteDirectory { get; set; } = "/run/netns";
+
+    public IEnumerable<string> AllNamespaceDirectories => DefaultNamespaceDirectories.Concat(NamespaceDirectories).Distinct();
+
+    /// <summary>The procfs mount scanned for namespaces held only by a process.</summary>
+    public string ProcPath { get; set; } = "/proc";
+
+    /// <summary>libcni's result cache, which names the pod or container behind a namespace.</summary>
+    public string CniResultsDirectory { get; set; } = "/var/lib/cni/results";
+
+    /// <summary>Scan every /proc/PID/ns/net. Off only for tests that want just the bind-mounted namespaces.</summary>
+    public bool ScanProcesses { get; set; } = true;
+
+    /// <summary>How many processes per namespace are listed with their command lines.</summary>
+    public int ProcessesPerNamespace { get; set; } = 5;
+
+    /// <summary>How often the live state is re-read from the kernel when nothing else asks.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
+}

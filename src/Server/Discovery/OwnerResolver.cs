@@ -1,0 +1,83 @@
+using System.Globalization;
+using Dashboard.Server.Netlink;
+using Dashboard.Shared;
+
+namespace Dashboard.Server.Discovery;
+
+/// <summary>
+/// Says who holds each namespace and gives it a human name: the host; a pod or container (CNI
+/// result cache, Docker's netns folder, the hostname of its processes' UTS namespace); an
+/// iproute2 name; else "pid 1234 (sleep)".
+/// </summary>
+internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper hopper, ulong rootInode, List<CniAttachment> cni)
+{
+    public Dictionary<NamespaceRead, TopologyDiscovery.Owner> Resolve(List<NamespaceRead> reads)
+    {
+        var cniByInode = new Dictionary<ulong, CniAttachment>();
+        foreach (var a in cni)
+        {
+            if (a.NetnsPath is not null && Native.TryStat(a.NetnsPath, out _, out var inode, out _))
+                cniByInode.TryAdd(inode, a);
+        }
+        var rootPid = reads.FirstOrDefault(r => r.Candidate.Inode == rootInode)?.Candidate.Pids.FirstOrDefault() ?? 1;
+        var hostUts = ProcessInfo.UtsInode(options.ProcPath, rootPid == 0 ? 1 : rootPid);
+        return reads.ToDictionary(r => r, r => Resolve(r.Candidate, cniByInode, hostUts));
+    }
+
+    private TopologyDiscovery.Owner Resolve(NamespaceCandidate c, Dictionary<ulong, CniAttachment> cniByInode, ulong? hostUts)
+    {
+        var processes = c.Pids
+            .Take(options.ProcessesPerNamespace)
+            .Select(pid => (pid, cmd: ProcessInfo.CommandLine(options.ProcPath, pid)))
+            .Where(p => p.cmd is not null)
+            .Select(p => new NamespaceProcess(p.pid, p.cmd!))
+            .ToArray();
+
+        if (c.IsRoot)
+            return new(NamespaceOwner.Host, Environment.MachineName, $"host ({Environment.MachineName})", processes);
+        if (cniByInode.TryGetValue(c.Inode, out var attachment))
+        {
+            var kind = attachment.IsPod ? NamespaceOwner.Pod : NamespaceOwner.Container;
+            return new(kind, attachment.OwnerName, attachment.IsPod ? attachment.OwnerName : c.IprouteName ?? attachment.OwnerName, processes);
+        }
+        if (c.IprouteName is not null)
+            return new(NamespaceOwner.Netns, c.IprouteName, c.IprouteName, processes);
+
+        var hostname = UtsHostname(c, hostUts);
+        if (c.DockerSandbox is not null)
+            return new(NamespaceOwner.Container, hostname ?? c.DockerSandbox, hostname ?? $"docker {c.DockerSandbox}", processes);
+        if (hostname is not null)
+            return new(NamespaceOwner.Container, hostname, hostname, processes);
+        var first = processes.FirstOrDefault();
+        var label = first is null
+            ? $"netns {c.Id}"
+            : $"pid {first.Pid.ToString(CultureInfo.InvariantCulture)} ({ProcessInfo.ProgramName(first.CommandLine)})";
+        return new(NamespaceOwner.Process, label, label, processes);
+    }
+
+    /// <summary>The hostname of the UTS namespace of the namespace's first process, when it is not the host's.</summary>
+    private string? UtsHostname(NamespaceCandidate c, ulong? hostUts)
+    {
+        foreach (var pid in c.Pids.Take(3))
+        {
+            var uts = ProcessInfo.UtsInode(options.ProcPath, pid);
+            if (uts is null || uts == hostUts) continue;
+            var path = Path.Combine(options.ProcPath, pid.ToString(CultureInfo.InvariantCulture), "ns", "uts");
+            int fd = Native.open(path, Native.O_RDONLY | Native.O_CLOEXEC);
+            if (fd < 0) continue;
+            try
+            {
+                return hopper.RunIn(fd, Native.GetHostName, Native.CLONE_NEWUTS);
+            }
+            catch (NetlinkException)
+            {
+                // The process exited or we may not enter: no hostname.
+            }
+            finally
+            {
+                Native.close(fd);
+            }
+        }
+        return null;
+    }
+}

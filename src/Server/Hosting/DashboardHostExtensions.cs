@@ -1,0 +1,64 @@
+using Dashboard.Server.Api;
+using Dashboard.Server.Components;
+using Dashboard.Server.Discovery;
+using Dashboard.Server.Monitoring;
+using Dashboard.Server.Security;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Components.WebAssembly.Server;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Server;
+
+public static class DashboardHostExtensions
+{
+    public static WebApplicationBuilder AddDashboard(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<DashboardOptions>().Bind(builder.Configuration.GetSection(DashboardOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DashboardOptions>, DashboardOptionsValidator>());
+        services.AddOptions<DiscoveryOptions>().Bind(builder.Configuration.GetSection(DiscoveryOptions.Section)).ValidateOnStart();
+
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<HostHealth>();
+        services.TryAddSingleton<ITopologyDiscovery, TopologyDiscovery>();
+        services.TryAddSingleton<TopologyStore>();
+        services.AddHostedService(sp => sp.GetRequiredService<TopologyStore>());
+        services.AddHostedService<StartupBanner>();
+
+        services.TryAddSingleton<AccessToken>();
+        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+
+        services.AddProblemDetails();
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        services.AddRazorComponents().AddInteractiveWebAssemblyComponents();
+        return builder;
+    }
+
+    public static WebApplication UseDashboard(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseMiddleware<TokenLoginMiddleware>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapHealth();
+        app.MapGroup("/api").MapTopologyApi();
+        app.MapStaticAssets().AllowAnonymous();
+        app.MapRazorComponents<App>()
+            .AddInteractiveWebAssemblyRenderMode()
+            .AddAdditionalAssemblies(typeof(Client.Routes).Assembly);
+        return app;
+    }
+
+    private static void MapHealth(this WebApplication app) =>
+        app.MapGet("/healthz", (HostHealth health) => health.IsHealthy
+                ? Results.Ok(new { status = "ok" })
+                : Results.Json(new { status = "not ok", reasons = health.Problems }, statusCode: StatusCodes.Status503ServiceUnavailable))
+            .AllowAnonymous();
+}

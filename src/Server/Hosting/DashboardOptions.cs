@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Server;
+
+/// <summary>Section "Dashboard".</summary>
+public sealed class DashboardOptions
+{
+    public const string Section = "Dashboard";
+
+    /// <summary>Where the SQLite file and the token live. Relative paths are taken from the working directory.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary>The access token; made at first start and stored in the data directory when unset.</summary>
+    public string? AuthToken { get; set; }
+
+    /// <summary>Allow anything that changes the node (lab scenarios, applying fixes).</summary>
+    public bool AllowChanges { get; set; }
+
+    public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
+}
+
+internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DashboardOptions options)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(options.DataDirectory))
+            errors.Add("Dashboard:DataDirectory must name a folder.");
+        if (options.AuthToken is { } t && !string.IsNullOrWhiteSpace(t) && t.Trim().Length < 16)
+            errors.Add("Dashboard:AuthToken must be at least 16 characters long.");
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}

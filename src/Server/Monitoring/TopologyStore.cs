@@ -1,0 +1,84 @@
+using Dashboard.Server.Discovery;
+using Dashboard.Shared;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Server.Monitoring;
+
+/// <summary>
+/// Holds the current <see cref="Topology"/> and keeps it fresh: re-reads the kernel every
+/// <see cref="DiscoveryOptions.RefreshInterval"/>, or at once when a caller asks for fresh state.
+/// One discovery runs at a time.
+/// </summary>
+public sealed class TopologyStore(
+    ITopologyDiscovery discovery,
+    IOptions<DiscoveryOptions> options,
+    TimeProvider time,
+    ILogger<TopologyStore> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private volatile Topology? _current;
+
+    /// <summary>The live-maintained state, read once if nothing has been read yet.</summary>
+    public async Task<Topology> GetAsync(bool fresh, CancellationToken cancellationToken)
+    {
+        var current = _current;
+        if (!fresh && current is not null) return current;
+        return await RefreshAsync(cancellationToken);
+    }
+
+    public async Task<Topology> RefreshAsync(CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            var topology = await Task.Run(() => DiscoverSafely(cancellationToken), cancellationToken);
+            _current = topology;
+            return topology;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Topology DiscoverSafely(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return discovery.Discover(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never a 500: keep serving what we last saw, and say that it is stale.
+            logger.LogError(e, "Discovery failed");
+            var last = _current;
+            var warning = $"Discovery failed: {e.Message}";
+            return last is null
+                ? new Topology(time.GetUtcNow(), Environment.MachineName, [], [], [warning])
+                : last with { Warnings = [.. last.Warnings, warning + " (showing the previous state)"] };
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
+        do
+        {
+            try
+            {
+                await RefreshAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false) is true);
+    }
+
+    public override void Dispose()
+    {
+        _gate.Dispose();
+        base.Dispose();
+    }
+}

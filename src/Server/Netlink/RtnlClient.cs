@@ -1,0 +1,36 @@
+namespace Dashboard.Server.Netlink;
+
+/// <summary>Typed rtnetlink reads over one socket, i.e. of one network namespace.</summary>
+internal sealed class RtnlClient(NetlinkSocket socket) : IDisposable
+{
+    private static readonly byte[] LinkDump = Rtnl.LinkDumpRequest();
+    private static readonly byte[] AddressDump = Rtnl.FamilyDumpRequest(Rtnl.AF_UNSPEC, 8);
+    private static readonly byte[] RouteDump = Rtnl.FamilyDumpRequest(Rtnl.AF_UNSPEC, 12);
+    private static readonly byte[] NeighbourDump4 = Rtnl.FamilyDumpRequest(Rtnl.AF_INET, 12);
+    private static readonly byte[] NeighbourDump6 = Rtnl.FamilyDumpRequest(Rtnl.AF_INET6, 12);
+
+    public List<LinkMessage> GetLinks() => socket.Dump(Rtnl.RTM_GETLINK, LinkDump, Rtnl.ParseLink);
+
+    /// <summary>IPv4 and IPv6 addresses.</summary>
+    public List<AddressMessage> GetAddresses() => socket.Dump(Rtnl.RTM_GETADDR, AddressDump, Rtnl.ParseAddress);
+
+    /// <summary>IPv4 and IPv6 routes of every table.</summary>
+    public List<RouteMessage> GetRoutes() => socket.Dump(Rtnl.RTM_GETROUTE, RouteDump, Rtnl.ParseRoute);
+
+    /// <summary>ARP and NDP entries (bridge FDB entries are left out).</summary>
+    public List<NeighbourMessage> GetNeighbours()
+    {
+        var all = socket.Dump(Rtnl.RTM_GETNEIGH, NeighbourDump4, Rtnl.ParseNeighbour);
+        all.AddRange(socket.Dump(Rtnl.RTM_GETNEIGH, NeighbourDump6, Rtnl.ParseNeighbour));
+        return all;
+    }
+
+    /// <summary>
+    /// The id this namespace gives to the namespace open at <paramref name="nsFd"/>
+    /// (what IFLA_LINK_NETNSID refers to), or -1 when it has given it none.
+    /// </summary>
+    public int GetNsid(int nsFd) =>
+        socket.Request(Rtnl.RTM_GETNSID, Rtnl.NsidRequest(nsFd), Rtnl.ParseNsid)?.Value ?? Rtnl.NETNSA_NSID_NOT_ASSIGNED;
+
+    public void Dispose() => socket.Dispose();
+}

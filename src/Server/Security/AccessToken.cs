@@ -1,0 +1,66 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Dashboard.Server.Security;
+
+/// <summary>
+/// The one access token, as in Jupyter: `Dashboard:AuthToken` when set, else made at first
+/// start and kept (mode 0600) in the data directory.
+/// </summary>
+public sealed class AccessToken
+{
+    public const string FileName = "token";
+    public const string CookieName = "netns-dashboard";
+    private readonly byte[] _token;
+    private readonly byte[] _cookie;
+
+    public AccessToken(IOptions<DashboardOptions> options, ILogger<AccessToken> logger)
+    {
+        var configured = options.Value.AuthToken;
+        Value = string.IsNullOrWhiteSpace(configured) ? LoadOrCreate(options.Value.DataDirectoryFullPath, logger) : configured.Trim();
+        _token = Encoding.UTF8.GetBytes(Value);
+        // The cookie carries a value derived from the token, not the token itself.
+        _cookie = HMACSHA256.HashData(_token, "netns-dashboard cookie v1"u8);
+        CookieValue = Convert.ToBase64String(_cookie).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    }
+
+    public string Value { get; }
+
+    public string CookieValue { get; }
+
+    public bool Matches(string? candidate) => candidate is not null && FixedTimeEquals(_token, candidate);
+
+    public bool MatchesCookie(string? candidate) => candidate is not null && FixedTimeEquals(Encoding.ASCII.GetBytes(CookieValue), candidate);
+
+    private static bool FixedTimeEquals(byte[] expected, string candidate) =>
+        CryptographicOperations.FixedTimeEquals(expected, Encoding.UTF8.GetBytes(candidate));
+
+    private static string LoadOrCreate(string dataDirectory, ILogger logger)
+    {
+        Directory.CreateDirectory(dataDirectory);
+        var path = Path.Combine(dataDirectory, FileName);
+        if (File.Exists(path))
+        {
+            var existing = File.ReadAllText(path).Trim();
+            if (existing.Length >= 16)
+            {
+                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                return existing;
+            }
+            logger.LogWarning("The token in {Path} is too short; making a new one", path);
+        }
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        using (var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+        }))
+        {
+            stream.Write(Encoding.ASCII.GetBytes(token + "\n"));
+        }
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        return token;
+    }
+}

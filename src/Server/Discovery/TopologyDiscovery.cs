@@ -38,24 +38,36 @@ internal sealed class TopologyDiscovery : ITopologyDiscovery, IDisposable
     public Topology Discover(CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();
-        var takenAt = _time.GetUtcNow();
         var warnings = new List<string>();
+        var scan = Enumerate(warnings);
+        return Read(scan, warnings, started, cancellationToken);
+    }
+
+    /// <summary>Step one: find the namespaces (bind mounts and processes), without entering any.</summary>
+    internal NamespaceScan Enumerate(List<string> warnings)
+    {
         var enumerator = new NamespaceEnumerator(_options);
         var candidates = enumerator.Enumerate(warnings);
-        var reads = ReadAll(candidates.Values, warnings, cancellationToken);
+        return new NamespaceScan(_time.GetUtcNow(), candidates.Values.ToList(), enumerator.RootInode);
+    }
+
+    /// <summary>Step two: read every namespace found. One that vanished in between is a warning, not an error.</summary>
+    internal Topology Read(NamespaceScan scan, List<string> warnings, long started, CancellationToken cancellationToken = default)
+    {
+        var reads = ReadAll(scan.Candidates, warnings, cancellationToken);
         try
         {
             cancellationToken.ThrowIfCancellationRequested();
             var peers = new PeerResolver(reads).Resolve();
             var cni = CniResultCache.Read(_options.CniResultsDirectory, warnings);
-            var owners = new OwnerResolver(_options, _hopper, enumerator.RootInode, cni).Resolve(reads);
+            var owners = new OwnerResolver(_options, _hopper, scan.RootInode, cni).Resolve(reads);
             var namespaces = reads
                 .OrderByDescending(r => r.Candidate.IsRoot)
                 .ThenBy(r => r.Candidate.Inode)
                 .Select(r => Build(r, peers, owners[r]))
                 .ToList();
             var links = BuildLinks(reads, peers);
-            var topology = new Topology(takenAt, Environment.MachineName, namespaces, links, warnings)
+            var topology = new Topology(scan.TakenAt, Environment.MachineName, namespaces, links, warnings)
             {
                 DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
             };
@@ -206,6 +218,9 @@ internal sealed class TopologyDiscovery : ITopologyDiscovery, IDisposable
 
     internal sealed record Owner(string Kind, string? Name, string DisplayName, IReadOnlyList<NamespaceProcess> Processes);
 }
+
+/// <summary>The namespaces found at <see cref="TakenAt"/>, not yet read.</summary>
+internal sealed record NamespaceScan(DateTimeOffset TakenAt, IReadOnlyList<NamespaceCandidate> Candidates, ulong RootInode);
 
 /// <summary>What was read of one namespace; holds its fd and socket open until discovery ends.</summary>
 internal sealed class NamespaceRead(NamespaceCandidate candidate, int fd) : IDisposable

@@ -33,6 +33,7 @@ public static class DashboardHostExtensions
             .SetFallbackPolicy(new Microsoft.AspNetCore.Authorization.AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
 
         services.AddProblemDetails();
+        services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
         services.AddRazorComponents().AddInteractiveWebAssemblyComponents();
         return builder;

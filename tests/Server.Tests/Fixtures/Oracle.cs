@@ -40,6 +40,15 @@ public static class Oracle
         }
     }
 
+    /// <summary>An admin-up link whose operstate already agrees with its carrier (LOWER_UP).</summary>
+    public static bool IsSettled(IpLink link)
+    {
+        if (!link.Flags.Contains("UP")) return true;
+        return link.Flags.Contains("LOWER_UP")
+            ? link.OperState is "UP" or "UNKNOWN"
+            : link.OperState is "DOWN" or "LOWERLAYERDOWN" or "NOTPRESENT";
+    }
+
     /// <summary>`ip -n NS -j netns list-id`: the namespace's nsid → iproute2 name of the namespace it stands for.</summary>
     public static Dictionary<int, string> NsidNames(string ns)
     {

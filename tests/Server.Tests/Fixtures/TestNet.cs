@@ -56,7 +56,11 @@ public sealed class TestNet : IDisposable
 
     public void Address(string ns, string ifName, string cidr) => Run.Ip("-n", ns, "addr", "add", cidr, "dev", ifName);
 
-    public void Up(string ns, string ifName) => Run.Ip("-n", ns, "link", "set", ifName, "up");
+    public void Up(string ns, string ifName)
+    {
+        Run.Ip("-n", ns, "link", "set", ifName, "up");
+        Settle();
+    }
 
     public void AddBridge(string ns, string name, string? cidr = null)
     {
@@ -65,7 +69,18 @@ public sealed class TestNet : IDisposable
         Up(ns, name);
     }
 
-    public void Enslave(string ns, string ifName, string bridge) => Run.Ip("-n", ns, "link", "set", ifName, "master", bridge);
+    public void Enslave(string ns, string ifName, string bridge)
+    {
+        Run.Ip("-n", ns, "link", "set", ifName, "master", bridge);
+        Settle();
+    }
+
+    /// <summary>
+    /// Waits until the kernel has caught up with carrier changes in every fixture namespace:
+    /// operstate follows carrier asynchronously (linkwatch, up to a second), and a test that
+    /// compares discovery with iproute2 must not race it.
+    /// </summary>
+    public void Settle() => Oracle.WaitFor(() => _namespaces.All(ns => Oracle.Links(ns).All(Oracle.IsSettled)));
 
     /// <summary>The seed document's setup: pod-red and pod-blue joined by veth-red/veth-blue, 10.0.1.0/24.</summary>
     public (string Red, string Blue) AddSeedPair()
@@ -112,6 +127,7 @@ public sealed class TestNet : IDisposable
             ["CNI_PATH"] = "/usr/lib/cni",
         };
         var output = Run.OkWith("ip", ["netns", "exec", nodeNs, "/usr/lib/cni/bridge"], config.ToJsonString(), env);
+        Settle();
         return JsonNode.Parse(output)!;
     }
 

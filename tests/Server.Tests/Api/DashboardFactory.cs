@@ -1,0 +1,44 @@
+using System.Net.Http.Headers;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Dashboard.Server.Tests.Api;
+
+/// <summary>The real server in a test host, with its own data directory and (optionally) a fixed token.</summary>
+public sealed class DashboardFactory : WebApplicationFactory<Program>
+{
+    public DashboardFactory(string? token = "test-token-0123456789abcdef")
+    {
+        Token = token;
+        DataDirectory = Directory.CreateTempSubdirectory("ndt-data-").FullName;
+    }
+
+    public string? Token { get; }
+
+    public string DataDirectory { get; }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseSetting("Dashboard:DataDirectory", DataDirectory);
+        builder.UseSetting("Dashboard:Discovery:RefreshInterval", "00:01:00");
+        if (Token is not null)
+            builder.UseSetting("Dashboard:AuthToken", Token);
+    }
+
+    /// <summary>A client that does not follow redirects nor keep cookies, to see each answer as it is.</summary>
+    public HttpClient RawClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+
+    public HttpClient AuthorizedClient(string? token = null)
+    {
+        var client = RawClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token ?? Token ?? File.ReadAllText(Path.Combine(DataDirectory, "token")).Trim());
+        return client;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        try { Directory.Delete(DataDirectory, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Dashboard.Server.Tests.Fixtures;
+using Dashboard.Shared;
+
+namespace Dashboard.Server.Tests.Api;
+
+/// <summary>GET /api/topology through the real HTTP pipeline, on real namespaces.</summary>
+public sealed class TopologyApiTests : IDisposable
+{
+    private readonly TestNet _net = new();
+    private readonly DashboardFactory _factory = new();
+
+    [Fact]
+    public async Task Fresh_topology_lists_a_new_pair_in_the_documented_shape()
+    {
+        var (red, blue) = _net.AddSeedPair();
+        using var client = _factory.AuthorizedClient();
+
+        using var response = await client.GetAsync("/api/topology?fresh=true");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = doc.RootElement;
+        foreach (var field in new[] { "takenAt", "hostname", "namespaces", "links", "warnings" })
+            Assert.True(root.TryGetProperty(field, out _), $"missing {field}");
+        var redId = TestNet.Id(red);
+        var ns = root.GetProperty("namespaces").EnumerateArray().Single(n => n.GetProperty("id").GetString() == redId);
+        Assert.Equal(red, ns.GetProperty("name").GetString());
+        Assert.False(ns.GetProperty("isRoot").GetBoolean());
+        Assert.Equal("netns", ns.GetProperty("owner").GetProperty("kind").GetString());
+        var veth = ns.GetProperty("interfaces").EnumerateArray().Single(i => i.GetProperty("name").GetString() == "veth-red");
+        foreach (var field in new[] { "ifindex", "kind", "mac", "mtu", "adminUp", "operState", "master", "addresses", "peer" })
+            Assert.True(veth.TryGetProperty(field, out _), $"interface misses {field}");
+        Assert.Equal(JsonValueKind.Null, veth.GetProperty("master").ValueKind);
+        Assert.Equal(TestNet.Id(blue), veth.GetProperty("peer").GetProperty("namespaceId").GetString());
+        Assert.Equal("veth-blue", veth.GetProperty("peer").GetProperty("name").GetString());
+        Assert.Contains(ns.GetProperty("routes").EnumerateArray(), r =>
+            r.GetProperty("destination").GetString() == "10.0.1.0/24" && r.GetProperty("device").GetString() == "veth-red"
+            && r.GetProperty("table").GetString() == "main" && r.GetProperty("gateway").ValueKind == JsonValueKind.Null);
+        Assert.Contains(root.GetProperty("links").EnumerateArray(), l =>
+            l.GetProperty("kind").GetString() == "veth" &&
+            new[] { l.GetProperty("a"), l.GetProperty("b") }.Any(e => e.GetProperty("namespaceId").GetString() == redId && e.GetProperty("interface").GetString() == "veth-red"));
+    }
+
+    [Fact]
+    public async Task Without_fresh_the_live_state_is_served_and_fresh_rereads_the_kernel()
+    {
+        using var client = _factory.AuthorizedClient();
+        var before = await client.GetFromJsonAsync<Topology>("/api/topology");
+        var ns = _net.AddNamespace("late");
+
+        var cached = await client.GetFromJsonAsync<Topology>("/api/topology");
+        var fresh = await client.GetFromJsonAsync<Topology>("/api/topology?fresh=true");
+
+        Assert.Equal(before!.TakenAt, cached!.TakenAt);
+        Assert.Null(cached.FindNamespace(TestNet.Id(ns)));
+        Assert.NotNull(fresh!.FindNamespace(TestNet.Id(ns)));
+        Assert.True(fresh.TakenAt > before.TakenAt);
+    }
+
+    [Theory]
+    [InlineData("/api/topology?fresh=banana")]
+    [InlineData("/api/topology?fresh=")]
+    public async Task Bad_query_values_get_a_400_problem(string url)
+    {
+        using var client = _factory.AuthorizedClient();
+
+        using var response = await client.GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(400, problem.GetProperty("status").GetInt32());
+    }
+
+    public void Dispose()
+    {
+        _factory.Dispose();
+        _net.Dispose();
+    }
+}

@@ -1,0 +1,98 @@
+using System.Text.Json;
+using Dashboard.Server.Netlink;
+using Dashboard.Server.Tests.Fixtures;
+
+namespace Dashboard.Server.Tests.Netlink;
+
+/// <summary>The netlink module against the real kernel, compared with iproute2.</summary>
+public sealed class NetlinkKernelTests : IDisposable
+{
+    private readonly TestNet _net = new();
+
+    [Fact]
+    public void A_link_dump_of_the_own_namespace_matches_ip_link()
+    {
+        using var client = new RtnlClient(NetlinkSocket.Open());
+
+        var links = client.GetLinks();
+
+        using var ip = JsonDocument.Parse(Run.Ip("-j", "link", "show"));
+        var expected = ip.RootElement.EnumerateArray().Select(e => (e.GetProperty("ifindex").GetInt32(), e.GetProperty("ifname").GetString())).Order();
+        Assert.Equal(expected, links.Select(l => (l.Index, (string?)l.Name)).Order());
+    }
+
+    [Fact]
+    public void A_socket_opened_through_the_hopper_reads_the_target_namespace_and_its_nsids()
+    {
+        var (red, blue) = _net.AddSeedPair();
+        using var hopper = new NamespaceHopper();
+        int redFd = Native.open($"/run/netns/{red}", Native.O_RDONLY | Native.O_CLOEXEC);
+        int blueFd = Native.open($"/run/netns/{blue}", Native.O_RDONLY | Native.O_CLOEXEC);
+        try
+        {
+            using var client = new RtnlClient(hopper.RunIn(redFd, NetlinkSocket.Open));
+
+            var links = client.GetLinks();
+            var nsid = client.GetNsid(blueFd);
+
+            Assert.Equal(["lo", "veth-red"], links.Select(l => l.Name).Order());
+            var vethRed = links.Single(l => l.Name == "veth-red");
+            Assert.Equal(vethRed.LinkNetnsId, nsid);
+            Assert.Equal(blue, Oracle.NsidNames(red)[nsid]);
+            Assert.Contains(client.GetAddresses(), a => a.Address.ToString() == "10.0.1.1" && a.PrefixLength == 24);
+            Assert.Contains(client.GetRoutes(), r => r.DestinationLength == 24 && r.Table == 254 && r.OutputIndex == vethRed.Index);
+            // The hopper came home: this thread's namespace is untouched, and so is its own.
+            Assert.Equal(TestNet.NamespaceInode("/proc/self/ns/net"), TestNet.NamespaceInode("/proc/thread-self/ns/net"));
+            Assert.Equal(7, hopper.RunIn(redFd, () => 7));
+        }
+        finally
+        {
+            Native.close(redFd);
+            Native.close(blueFd);
+        }
+    }
+
+    [Fact]
+    public void An_unassigned_nsid_is_reported_as_minus_one()
+    {
+        var lonely = _net.AddNamespace("lonely");
+        int fd = Native.open($"/run/netns/{lonely}", Native.O_RDONLY | Native.O_CLOEXEC);
+        try
+        {
+            using var client = new RtnlClient(NetlinkSocket.Open());
+            Assert.Equal(-1, client.GetNsid(fd));
+        }
+        finally
+        {
+            Native.close(fd);
+        }
+    }
+
+    [Fact]
+    public void Entering_a_file_that_is_not_a_namespace_fails_cleanly()
+    {
+        using var hopper = new NamespaceHopper();
+        int fd = Native.open("/proc/self/cmdline", Native.O_RDONLY | Native.O_CLOEXEC);
+        try
+        {
+            var e = Assert.Throws<NetlinkException>(() => hopper.RunIn(fd, NetlinkSocket.Open));
+            Assert.Contains("setns", e.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Native.close(fd);
+        }
+        // The hopper is still usable afterwards.
+        int own = Native.open("/proc/self/ns/net", Native.O_RDONLY | Native.O_CLOEXEC);
+        try
+        {
+            Assert.Equal(3, hopper.RunIn(own, () => 3));
+        }
+        finally
+        {
+            Native.close(own);
+        }
+    }
+
+    public void Dispose() => _net.Dispose();
+}

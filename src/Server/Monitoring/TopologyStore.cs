@@ -23,14 +23,19 @@ public sealed class TopologyStore(
     {
         var current = _current;
         if (!fresh && current is not null) return current;
-        return await RefreshAsync(cancellationToken);
+        return await RefreshAsync(fresh ? TimeSpan.Zero : TimeSpan.MaxValue, cancellationToken);
     }
 
-    public async Task<Topology> RefreshAsync(CancellationToken cancellationToken)
+    /// <summary>Re-reads the kernel unless what another caller read meanwhile is younger than <paramref name="maxAge"/>.</summary>
+    private async Task<Topology> RefreshAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
+        var asked = time.GetUtcNow();
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            var current = _current;
+            if (current is not null && maxAge > TimeSpan.Zero && asked - current.TakenAt < maxAge)
+                return current;
             var topology = await Task.Run(() => DiscoverSafely(cancellationToken), cancellationToken);
             _current = topology;
             return topology;
@@ -66,7 +71,8 @@ public sealed class TopologyStore(
         {
             try
             {
-                await RefreshAsync(stoppingToken);
+                // A read someone asked for in between counts: no second read right after it.
+                await RefreshAsync(options.Value.RefreshInterval / 2, stoppingToken);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {

@@ -53,43 +53,15 @@ internal sealed class NetlinkSocket : IDisposable
         {
             result.Clear();
             bool interrupted = false;
-            uint seq = Send(type, NLM_F_REQUEST | NLM_F_DUMP, body);
-            bool done = false;
-            while (!done)
+            ReceiveAnswers(Send(type, NLM_F_REQUEST | NLM_F_DUMP, body), (msgType, flags, payload) =>
             {
-                int n = Receive();
-                int offset = 0;
-                while (offset + HeaderSize <= n)
-                {
-                    var msg = _buffer.AsSpan(offset, n - offset);
-                    int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(msg);
-                    ushort msgType = BinaryPrimitives.ReadUInt16LittleEndian(msg[4..]);
-                    ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(msg[6..]);
-                    uint msgSeq = BinaryPrimitives.ReadUInt32LittleEndian(msg[8..]);
-                    if (len < HeaderSize || len > msg.Length)
-                        throw new NetlinkException($"malformed netlink message (length {len})");
-                    offset += Align(len);
-                    if (msgSeq != seq)
-                        continue;
-                    if ((flags & NLM_F_DUMP_INTR) != 0)
-                        interrupted = true;
-                    var payload = msg[HeaderSize..len];
-                    if (msgType == NLMSG_DONE)
-                    {
-                        done = true;
-                        break;
-                    }
-                    if (msgType == NLMSG_ERROR)
-                    {
-                        int error = BinaryPrimitives.ReadInt32LittleEndian(payload);
-                        if (error == 0) { done = true; break; }
-                        throw new NetlinkException($"dump of message type {type}", -error);
-                    }
-                    var item = parse(msgType, payload);
-                    if (item is not null)
-                        result.Add(item);
-                }
-            }
+                interrupted |= (flags & NLM_F_DUMP_INTR) != 0;
+                if (msgType == NLMSG_DONE || IsAck(type, msgType, payload))
+                    return true;
+                if (parse(msgType, payload) is { } item)
+                    result.Add(item);
+                return false;
+            });
             if (!interrupted || attempt >= MaxDumpAttempts)
                 return result;
         }
@@ -98,7 +70,30 @@ internal sealed class NetlinkSocket : IDisposable
     /// <summary>Sends one request and returns the parsed answer (null when the kernel only acknowledged).</summary>
     public T? Request<T>(ushort type, ReadOnlySpan<byte> body, NetlinkParser<T> parse) where T : class
     {
-        uint seq = Send(type, NLM_F_REQUEST, body);
+        T? answer = null;
+        ReceiveAnswers(Send(type, NLM_F_REQUEST, body), (msgType, _, payload) =>
+        {
+            if (!IsAck(type, msgType, payload))
+                answer = parse(msgType, payload);
+            return true;
+        });
+        return answer;
+    }
+
+    /// <summary>True for an NLMSG_ERROR that acknowledges (error 0); throws for one that reports an error.</summary>
+    private static bool IsAck(ushort requestType, ushort msgType, ReadOnlySpan<byte> payload)
+    {
+        if (msgType != NLMSG_ERROR) return false;
+        int error = BinaryPrimitives.ReadInt32LittleEndian(payload);
+        return error == 0 ? true : throw new NetlinkException($"netlink request of message type {requestType}", -error);
+    }
+
+    /// <summary>Handles one answer message of the request; returns true when no more are expected.</summary>
+    private delegate bool AnswerHandler(ushort type, ushort flags, ReadOnlySpan<byte> payload);
+
+    /// <summary>Reads datagrams and hands each message answering <paramref name="seq"/> to <paramref name="handle"/> until it is done.</summary>
+    private void ReceiveAnswers(uint seq, AnswerHandler handle)
+    {
         while (true)
         {
             int n = Receive();
@@ -107,21 +102,14 @@ internal sealed class NetlinkSocket : IDisposable
             {
                 var msg = _buffer.AsSpan(offset, n - offset);
                 int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(msg);
-                ushort msgType = BinaryPrimitives.ReadUInt16LittleEndian(msg[4..]);
-                uint msgSeq = BinaryPrimitives.ReadUInt32LittleEndian(msg[8..]);
                 if (len < HeaderSize || len > msg.Length)
                     throw new NetlinkException($"malformed netlink message (length {len})");
                 offset += Align(len);
-                if (msgSeq != seq)
-                    continue;
-                var payload = msg[HeaderSize..len];
-                if (msgType == NLMSG_ERROR)
-                {
-                    int error = BinaryPrimitives.ReadInt32LittleEndian(payload);
-                    if (error == 0) return null;
-                    throw new NetlinkException($"request of message type {type}", -error);
-                }
-                return parse(msgType, payload);
+                ushort msgType = BinaryPrimitives.ReadUInt16LittleEndian(msg[4..]);
+                ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(msg[6..]);
+                uint msgSeq = BinaryPrimitives.ReadUInt32LittleEndian(msg[8..]);
+                if (msgSeq == seq && handle(msgType, flags, msg[HeaderSize..len]))
+                    return;
             }
         }
     }

@@ -49,6 +49,11 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
 
             Assert.Empty(browserErrors);
             await SaveScreenshotAsync(page, "home.png", copyToDocs: true);
+
+            // The filter narrows the cards to what matches.
+            await page.GetByTestId("filter").FillAsync(ns.Red); // MudTextField puts the attribute on its <input>
+            await Expect(Namespace(page, ns.Blue)).ToHaveCountAsync(0);
+            await Expect(Namespace(page, ns.Red)).ToBeVisibleAsync();
         });
     }
 
@@ -57,7 +62,7 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
     {
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
-        var browserErrors = CollectErrors(page);
+        var browserErrors = CollectErrors(page, expectedStatuses: 401);
 
         await RunWithDiagnosticsAsync(page, "login", browserErrors, async () =>
         {
@@ -87,16 +92,23 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
     private static ILocator Interface(ILocator ns, string name) =>
         ns.Locator($"[data-testid='interface-row'][data-interface='{name}']");
 
-    private static List<string> CollectErrors(IPage page)
+    /// <summary>Script errors, console errors and failed requests: a page that looks right but logs errors is not right.</summary>
+    private static List<string> CollectErrors(IPage page, params int[] expectedStatuses)
     {
         var errors = new List<string>();
         page.Console += (_, message) =>
         {
-            // The login page is a 401 by design; the browser reports that as a console error.
-            if (message.Type == "error" && !message.Text.Contains("401", StringComparison.Ordinal))
-                errors.Add(message.Text);
+            // Failed requests are reported below, with their address.
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+                errors.Add($"console: {message.Text}");
         };
-        page.PageError += (_, error) => errors.Add(error);
+        page.PageError += (_, error) => errors.Add($"page error: {error}");
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && !expectedStatuses.Contains(response.Status))
+                errors.Add($"{response.Status} {response.Request.Method} {response.Url}");
+        };
+        page.RequestFailed += (_, request) => errors.Add($"failed: {request.Method} {request.Url} {request.Failure}");
         return errors;
     }
 

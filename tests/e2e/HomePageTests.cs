@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Dashboard.E2E.Tests.Infrastructure;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -14,6 +15,7 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
     {
         var ns = fixture.Namespaces;
         var redId = await FixtureNamespaces.InodeAsync(ns.Red);
+        var blueId = await FixtureNamespaces.InodeAsync(ns.Blue);
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
         var browserErrors = CollectErrors(page);
@@ -49,6 +51,10 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
 
             Assert.Empty(browserErrors);
             await SaveScreenshotAsync(page, "home.png", copyToDocs: true);
+
+            // A peer links to its namespace's card.
+            await redVeth.GetByTestId("veth-peer").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex($"#ns-{blueId}$"));
 
             // The filter narrows the cards to what matches.
             await page.GetByTestId("filter").FillAsync(ns.Red); // MudTextField puts the attribute on its <input>

@@ -4,8 +4,7 @@
 //   dotnet bench/Phases/bin/Release/net10.0/Dashboard.Bench.dll [rounds]
 //
 // Phases: enumerate (bind mounts + /proc scan) · open (fd + socket through the NamespaceHopper, one
-// thread hand-off per namespace) · the same opens done inline on one thread (what a batched hop
-// would cost) · the five dumps (links, addresses, routes, neighbours v4+v6) · peers (RTM_GETNSID
+// trip for all namespaces) · the four dumps (links, addresses, routes, neighbours) · peers (RTM_GETNSID
 // round trips) · owners · the whole Discover() · JSON of its answer, as the API writes it.
 using System.Diagnostics;
 using System.Globalization;
@@ -20,10 +19,9 @@ using Microsoft.Extensions.Options;
 int rounds = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 31;
 var options = new DiscoveryOptions();
 var json = new JsonOptions().SerializerOptions; // ASP.NET Core's web defaults (camelCase), as the API
-json.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never;
+json.TypeInfoResolverChain.Insert(0, Dashboard.Shared.WireJsonContext.Default);
 using var discovery = new TopologyDiscovery(Options.Create(options), NullLogger<TopologyDiscovery>.Instance, TimeProvider.System);
 using var hopper = new NamespaceHopper();
-int homeNet = Native.open("/proc/thread-self/ns/net", Native.O_RDONLY | Native.O_CLOEXEC);
 
 var samples = new Dictionary<string, List<double>>();
 void Add(string phase, double ms)
@@ -61,26 +59,12 @@ for (int round = -5; round < rounds; round++) // 5 warm-up rounds
         }
     }
 
-    // Sockets through the hopper: one hand-off per namespace, as TryRead does.
+    // Sockets through the hopper: one trip for all namespaces, as TopologyDiscovery does.
     double tHop = Time(() =>
     {
-        foreach (var r in reads) r.Client = new RtnlClient(hopper.RunIn(r.Fd, NetlinkSocket.Open));
+        var sockets = hopper.RunInEach(reads.Select(r => r.Fd).ToArray(), NetlinkSocket.Open);
+        for (int i = 0; i < reads.Count; i++) reads[i].Client = new RtnlClient(sockets[i].Value!);
     });
-    // The same sockets opened inline on one thread: setns into each namespace in turn, then home.
-    var inline = new List<NetlinkSocket>();
-    double tInline = 0;
-    var th = new Thread(() => tInline = Time(() =>
-    {
-        foreach (var r in reads)
-        {
-            if (Native.setns(r.Fd, Native.CLONE_NEWNET) != 0) throw new InvalidOperationException("setns " + Marshal.GetLastPInvokeError());
-            inline.Add(NetlinkSocket.Open());
-        }
-        if (Native.setns(homeNet, Native.CLONE_NEWNET) != 0) Environment.FailFast("cannot go home");
-    }));
-    th.Start();
-    th.Join();
-    foreach (var s in inline) s.Dispose();
 
     double tLinks = Time(() => { foreach (var r in reads) { r.Links = r.Client!.GetLinks(); r.Index(); } });
     double tAddrs = Time(() => { foreach (var r in reads) r.Addresses = r.Client!.GetAddresses(); });
@@ -108,21 +92,19 @@ for (int round = -5; round < rounds; round++) // 5 warm-up rounds
     links = topology.Links.Count;
     jsonBytes = bytes.Length;
     Add("enumerate (bind mounts + /proc scan)", tEnum);
-    Add("open sockets via NamespaceHopper (1 hand-off per ns)", tHop);
-    Add("open sockets inline on one thread (batched hop)", tInline);
+    Add("open sockets via NamespaceHopper (one trip)", tHop);
     Add("dump links", tLinks);
     Add("dump addresses", tAddrs);
     Add("dump routes", tRoutes);
-    Add("dump neighbours (v4 + v6)", tNeigh);
+    Add("dump neighbours (v4 and v6 in one dump)", tNeigh);
     Add("peers (RTM_GETNSID round trips)", tPeers);
     Add("owners (CNI cache, /proc cmdlines)", tOwners);
     Add("close sockets and fds", tClose);
     Add("── whole Discover() (parallel, as the server)", tDiscover);
-    Add("── JSON of the answer (reflection serializer)", tJson);
+    Add("── JSON of the answer (as the API writes it)", tJson);
     Add("   MB allocated by one Discover()", alloc / 1048576.0);
     Add("   gen0 GCs during one Discover()", gcs);
 }
-Native.close(homeNet);
 
 Console.WriteLine($"Phases of discovery: {namespaces} namespaces, {links} veth links, answer {jsonBytes / 1024} KB, {rounds} rounds after 5 warm-up, median / p90 / min");
 Console.WriteLine();

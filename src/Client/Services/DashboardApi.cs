@@ -7,6 +7,6 @@ namespace Dashboard.Client.Services;
 public sealed class DashboardApi(HttpClient http)
 {
     public async Task<Topology> GetTopologyAsync(bool fresh, CancellationToken cancellationToken = default) =>
-        await http.GetFromJsonAsync(fresh ? "api/topology?fresh=true" : "api/topology", ClientJsonContext.Default.Topology, cancellationToken)
+        await http.GetFromJsonAsync(fresh ? "api/topology?fresh=true" : "api/topology", WireJsonContext.Default.Topology, cancellationToken)
         ?? throw new InvalidOperationException("The server sent an empty topology.");
 }

@@ -83,57 +83,79 @@ internal sealed class TopologyDiscovery : ITopologyDiscovery, IDisposable
 
     private List<NamespaceRead> ReadAll(IEnumerable<NamespaceCandidate> candidates, List<string> warnings, CancellationToken ct)
     {
-        var reads = new ConcurrentBag<NamespaceRead>();
         var problems = new ConcurrentBag<string>();
-        Parallel.ForEach(candidates, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, c =>
+        var opened = candidates.Select(c => Open(c, problems)).OfType<NamespaceRead>().ToList();
+        OpenSockets(opened, problems);
+        var reads = new ConcurrentBag<NamespaceRead>();
+        // The dumps run on pool threads: a socket stays in its namespace whoever reads it.
+        Parallel.ForEach(opened, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = ct }, read =>
         {
-            var read = TryRead(c, problems);
-            if (read is not null) reads.Add(read);
+            if (read.Client is not null && TryDump(read, problems)) reads.Add(read);
+            else read.Dispose();
         });
         warnings.AddRange(problems.Order(StringComparer.Ordinal));
         return [.. reads];
     }
 
-    private NamespaceRead? TryRead(NamespaceCandidate candidate, ConcurrentBag<string> problems)
+    /// <summary>Opens the namespace, checking that the path still names the namespace that was found.</summary>
+    private static NamespaceRead? Open(NamespaceCandidate candidate, ConcurrentBag<string> problems)
     {
-        int fd = -1;
         string? lastError = null;
         foreach (var path in candidate.OpenPaths)
         {
-            fd = Native.open(path, Native.O_RDONLY | Native.O_CLOEXEC);
+            int fd = Native.open(path, Native.O_RDONLY | Native.O_CLOEXEC);
             if (fd < 0)
             {
                 lastError = $"{path}: {Native.Describe(Marshal.GetLastPInvokeError())}";
                 continue;
             }
             // The path may now name another namespace (a reused pid, a re-added name): check the inode.
-            if (Native.TryFstat(fd, out _, out var inode) && inode == candidate.Inode) break;
+            if (Native.TryFstat(fd, out _, out var inode) && inode == candidate.Inode)
+                return new NamespaceRead(candidate, fd);
             Native.close(fd);
-            fd = -1;
             lastError = $"{path} now refers to another namespace";
         }
-        if (fd < 0)
+        problems.Add($"Namespace {candidate.Id}{Label(candidate)} vanished before it could be read ({lastError ?? "no path to open it"}).");
+        return null;
+    }
+
+    /// <summary>One socket inside each namespace: the own one directly, all others in a single trip of the hopper.</summary>
+    private void OpenSockets(List<NamespaceRead> opened, ConcurrentBag<string> problems)
+    {
+        var elsewhere = new List<NamespaceRead>(opened.Count);
+        foreach (var read in opened)
         {
-            problems.Add($"Namespace {candidate.Id}{Label(candidate)} vanished before it could be read ({lastError ?? "no path to open it"}).");
-            return null;
+            if (read.Candidate.Inode == _ownInode)
+                read.Client = new RtnlClient(NetlinkSocket.Open());
+            else
+                elsewhere.Add(read);
         }
-        var read = new NamespaceRead(candidate, fd);
+        var sockets = _hopper.RunInEach(elsewhere.Select(r => r.Fd).ToArray(), NetlinkSocket.Open);
+        for (int i = 0; i < elsewhere.Count; i++)
+        {
+            var (socket, error) = sockets[i];
+            if (socket is not null)
+                elsewhere[i].Client = new RtnlClient(socket);
+            else
+                problems.Add($"Namespace {elsewhere[i].Candidate.Id}{Label(elsewhere[i].Candidate)} could not be entered: {error?.Message}");
+        }
+    }
+
+    private static bool TryDump(NamespaceRead read, ConcurrentBag<string> problems)
+    {
         try
         {
-            var socket = candidate.Inode == _ownInode ? NetlinkSocket.Open() : _hopper.RunIn(fd, NetlinkSocket.Open);
-            read.Client = new RtnlClient(socket);
-            read.Links = read.Client.GetLinks();
+            read.Links = read.Client!.GetLinks();
             read.Addresses = read.Client.GetAddresses();
             read.Routes = read.Client.GetRoutes();
             read.Neighbours = read.Client.GetNeighbours();
             read.Index();
-            return read;
+            return true;
         }
         catch (NetlinkException e)
         {
-            problems.Add($"Namespace {candidate.Id}{Label(candidate)} could not be read: {e.Message}");
-            read.Dispose();
-            return null;
+            problems.Add($"Namespace {read.Candidate.Id}{Label(read.Candidate)} could not be read: {e.Message}");
+            return false;
         }
     }
 

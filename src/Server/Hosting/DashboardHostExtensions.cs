@@ -34,7 +34,7 @@ public static class DashboardHostExtensions
 
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.Never);
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Shared.WireJsonContext.Default));
         services.AddRazorComponents().AddInteractiveWebAssemblyComponents();
         return builder;
     }

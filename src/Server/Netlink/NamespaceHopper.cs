@@ -57,8 +57,57 @@ internal sealed class NamespaceHopper : IDisposable
         return done.Task.GetAwaiter().GetResult();
     }
 
+    /// <summary>
+    /// Runs <paramref name="action"/> in each namespace of <paramref name="nsFds"/> in turn, in one
+    /// hand-off to the hopper thread (it returns home once, at the end). A namespace that cannot
+    /// be entered, or whose action throws, gets its exception instead of a value.
+    /// </summary>
+    public (T? Value, Exception? Error)[] RunInEach<T>(IReadOnlyList<int> nsFds, Func<T> action)
+    {
+        var results = new (T? Value, Exception? Error)[nsFds.Count];
+        if (nsFds.Count == 0) return results;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _work.Add(() =>
+        {
+            bool away = false;
+            try
+            {
+                for (int i = 0; i < nsFds.Count; i++)
+                {
+                    if (Native.setns(nsFds[i], Native.CLONE_NEWNET) != 0)
+                    {
+                        results[i] = (default, new NetlinkException("setns", Marshal.GetLastPInvokeError()));
+                        continue;
+                    }
+                    away = true;
+                    try
+                    {
+                        results[i] = (action(), null);
+                    }
+                    catch (Exception e)
+                    {
+                        results[i] = (default, e);
+                    }
+                }
+            }
+            finally
+            {
+                // Without CAP_SYS_ADMIN every setns fails and the thread never left: nothing to undo.
+                if (away && Native.setns(_homeNet, Native.CLONE_NEWNET) != 0)
+                    Environment.FailFast($"netns-hopper could not return to its own namespace: {Native.Describe(Marshal.GetLastPInvokeError())}");
+                done.SetResult();
+            }
+        });
+        done.Task.GetAwaiter().GetResult();
+        return results;
+    }
+
+    /// <summary>The kernel's id of the hopper thread (for /proc/self/task/TID), once it runs.</summary>
+    public int ThreadId { get; private set; }
+
     private void Run()
     {
+        ThreadId = Native.gettid();
         foreach (var item in _work.GetConsumingEnumerable())
             item();
     }

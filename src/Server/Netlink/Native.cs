@@ -56,6 +56,9 @@ internal static partial class Native
     [LibraryImport("libc")]
     public static partial uint geteuid();
 
+    [LibraryImport("libc")]
+    public static partial int gettid();
+
     [LibraryImport("libc", SetLastError = true)]
     private static unsafe partial int gethostname(byte* name, nint len);
 

@@ -24,7 +24,14 @@ internal sealed class NetlinkSocket : IDisposable
     private const int MaxDumpAttempts = 4;
     private int _fd;
     private uint _seq;
-    private byte[] _buffer = new byte[64 * 1024];
+    // The kernel sends dump datagrams of at most 32 KiB; 64 KiB always holds one. One buffer per
+    // thread, not per socket: discovery holds hundreds of sockets open, but reads on a few threads,
+    // and every answer is parsed before Dump or Request returns.
+    private const int BufferSize = 64 * 1024;
+    [ThreadStatic]
+    private static byte[]? t_buffer;
+
+    private static byte[] Buffer => t_buffer ??= new byte[BufferSize];
 
     private NetlinkSocket(int fd) => _fd = fd;
 
@@ -94,13 +101,14 @@ internal sealed class NetlinkSocket : IDisposable
     /// <summary>Reads datagrams and hands each message answering <paramref name="seq"/> to <paramref name="handle"/> until it is done.</summary>
     private void ReceiveAnswers(uint seq, AnswerHandler handle)
     {
+        var buffer = Buffer;
         while (true)
         {
             int n = Receive();
             int offset = 0;
             while (offset + HeaderSize <= n)
             {
-                var msg = _buffer.AsSpan(offset, n - offset);
+                var msg = buffer.AsSpan(offset, n - offset);
                 int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(msg);
                 if (len < HeaderSize || len > msg.Length)
                     throw new NetlinkException($"malformed netlink message (length {len})");
@@ -144,20 +152,17 @@ internal sealed class NetlinkSocket : IDisposable
         while (true)
         {
             nint n;
-            fixed (byte* p = _buffer)
-                n = Native.recv(_fd, p, _buffer.Length, Native.MSG_TRUNC);
+            var buffer = Buffer;
+            fixed (byte* p = buffer)
+                n = Native.recv(_fd, p, buffer.Length, Native.MSG_TRUNC);
             if (n < 0)
             {
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == Native.EINTR) continue;
                 throw new NetlinkException("recv", errno);
             }
-            if (n > _buffer.Length)
-            {
-                // The datagram was larger than the buffer and is lost: grow and fail this read.
-                _buffer = new byte[(int)n * 2];
+            if (n > BufferSize)
                 throw new NetlinkException($"netlink answer of {n} bytes was truncated");
-            }
             return (int)n;
         }
     }

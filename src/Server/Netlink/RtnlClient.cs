@@ -6,8 +6,7 @@ internal sealed class RtnlClient(NetlinkSocket socket) : IDisposable
     private static readonly byte[] LinkDump = Rtnl.LinkDumpRequest();
     private static readonly byte[] AddressDump = Rtnl.FamilyDumpRequest(Rtnl.AF_UNSPEC, 8);
     private static readonly byte[] RouteDump = Rtnl.FamilyDumpRequest(Rtnl.AF_UNSPEC, 12);
-    private static readonly byte[] NeighbourDump4 = Rtnl.FamilyDumpRequest(Rtnl.AF_INET, 12);
-    private static readonly byte[] NeighbourDump6 = Rtnl.FamilyDumpRequest(Rtnl.AF_INET6, 12);
+    private static readonly byte[] NeighbourDump = Rtnl.FamilyDumpRequest(Rtnl.AF_UNSPEC, 12);
 
     public List<LinkMessage> GetLinks() => socket.Dump(Rtnl.RTM_GETLINK, LinkDump, Rtnl.ParseLink);
 
@@ -17,13 +16,8 @@ internal sealed class RtnlClient(NetlinkSocket socket) : IDisposable
     /// <summary>IPv4 and IPv6 routes of every table.</summary>
     public List<RouteMessage> GetRoutes() => socket.Dump(Rtnl.RTM_GETROUTE, RouteDump, Rtnl.ParseRoute);
 
-    /// <summary>ARP and NDP entries (bridge FDB entries are left out).</summary>
-    public List<NeighbourMessage> GetNeighbours()
-    {
-        var all = socket.Dump(Rtnl.RTM_GETNEIGH, NeighbourDump4, Rtnl.ParseNeighbour);
-        all.AddRange(socket.Dump(Rtnl.RTM_GETNEIGH, NeighbourDump6, Rtnl.ParseNeighbour));
-        return all;
-    }
+    /// <summary>ARP and NDP entries in one dump (the parser leaves out any bridge FDB entries).</summary>
+    public List<NeighbourMessage> GetNeighbours() => socket.Dump(Rtnl.RTM_GETNEIGH, NeighbourDump, Rtnl.ParseNeighbour);
 
     /// <summary>
     /// The id this namespace gives to the namespace open at <paramref name="nsFd"/>

@@ -53,6 +53,36 @@ public sealed class NetlinkKernelTests : IDisposable
     }
 
     [Fact]
+    public void One_trip_of_the_hopper_opens_a_socket_in_each_namespace_and_reports_the_one_it_could_not_enter()
+    {
+        var (red, blue) = _net.AddSeedPair();
+        int[] fds =
+        [
+            Native.open($"/run/netns/{red}", Native.O_RDONLY | Native.O_CLOEXEC),
+            Native.open("/proc/self/cmdline", Native.O_RDONLY | Native.O_CLOEXEC), // not a namespace
+            Native.open($"/run/netns/{blue}", Native.O_RDONLY | Native.O_CLOEXEC),
+        ];
+        using var hopper = new NamespaceHopper();
+        try
+        {
+            var results = hopper.RunInEach(fds, NetlinkSocket.Open);
+
+            using var redClient = new RtnlClient(results[0].Value!);
+            using var blueClient = new RtnlClient(results[2].Value!);
+            Assert.Contains(redClient.GetLinks(), l => l.Name == "veth-red");
+            Assert.Contains(blueClient.GetLinks(), l => l.Name == "veth-blue");
+            Assert.Null(results[1].Value);
+            Assert.IsType<NetlinkException>(results[1].Error);
+            // The hopper thread is home again, in this process's own namespace.
+            Assert.Equal(TestNet.NamespaceInode("/proc/self/ns/net"), TestNet.NamespaceInode($"/proc/self/task/{hopper.ThreadId}/ns/net"));
+        }
+        finally
+        {
+            foreach (var fd in fds) Native.close(fd);
+        }
+    }
+
+    [Fact]
     public void An_unassigned_nsid_is_reported_as_minus_one()
     {
         var lonely = _net.AddNamespace("lonely");

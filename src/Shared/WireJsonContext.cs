@@ -1,0 +1,12 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Dashboard.Shared;
+
+/// <summary>
+/// Source-generated JSON for the wire records, used by both sides: no reflection, so the trimmed
+/// WebAssembly client keeps exactly what it reads, and the server writes a 1 MB topology fast.
+/// </summary>
+[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(Topology))]
+public sealed partial class WireJsonContext : JsonSerializerContext;

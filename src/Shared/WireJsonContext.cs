@@ -9,4 +9,6 @@ namespace Dashboard.Shared;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Topology))]
+[JsonSerializable(typeof(IReadOnlyList<Finding>))]
+[JsonSerializable(typeof(DiagnosisStep))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

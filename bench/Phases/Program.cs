@@ -50,13 +50,8 @@ for (int round = -5; round < rounds; round++) // 5 warm-up rounds
     var reads = new List<NamespaceRead>();
     foreach (var c in found.Values)
     {
-        foreach (var path in c.OpenPaths)
-        {
-            int fd = Native.open(path, Native.O_RDONLY | Native.O_CLOEXEC);
-            if (fd < 0) continue;
-            if (Native.TryFstat(fd, out _, out var inode) && inode == c.Inode) { reads.Add(new NamespaceRead(c, fd)); break; }
-            Native.close(fd);
-        }
+        int fd = NamespaceFiles.TryOpen(c, out _);
+        if (fd >= 0) reads.Add(new NamespaceRead(c, fd));
     }
 
     // Sockets through the hopper: one trip for all namespaces, as TopologyDiscovery does.
@@ -66,15 +61,21 @@ for (int round = -5; round < rounds; round++) // 5 warm-up rounds
         for (int i = 0; i < reads.Count; i++) reads[i].Client = new RtnlClient(sockets[i].Value!);
     });
 
-    double tLinks = Time(() => { foreach (var r in reads) { r.Links = r.Client!.GetLinks(); r.Index(); } });
-    double tAddrs = Time(() => { foreach (var r in reads) r.Addresses = r.Client!.GetAddresses(); });
-    double tRoutes = Time(() => { foreach (var r in reads) r.Routes = r.Client!.GetRoutes(); });
-    double tNeigh = Time(() => { foreach (var r in reads) r.Neighbours = r.Client!.GetNeighbours(); });
-    double tPeers = Time(() => new PeerResolver(reads).Resolve());
+    List<LinkMessage>[] l = new List<LinkMessage>[reads.Count];
+    List<AddressMessage>[] a = new List<AddressMessage>[reads.Count];
+    List<RouteMessage>[] rt = new List<RouteMessage>[reads.Count];
+    List<NeighbourMessage>[] n = new List<NeighbourMessage>[reads.Count];
+    double tLinks = Time(() => { for (int i = 0; i < reads.Count; i++) l[i] = reads[i].Client!.GetLinks(); });
+    double tAddrs = Time(() => { for (int i = 0; i < reads.Count; i++) a[i] = reads[i].Client!.GetAddresses(); });
+    double tRoutes = Time(() => { for (int i = 0; i < reads.Count; i++) rt[i] = reads[i].Client!.GetRoutes(); });
+    double tNeigh = Time(() => { for (int i = 0; i < reads.Count; i++) n[i] = reads[i].Client!.GetNeighbours(); });
+    var snapshots = reads.Select((r, i) => new NamespaceSnapshot(r.Candidate, l[i], a[i], rt[i], n[i])).ToList();
+    var open = reads.ToDictionary(r => r.Candidate.Inode, r => r.Client!);
+    double tPeers = Time(() => new PeerResolver(snapshots, new NsidCache(hopper)).Resolve(open));
     double tOwners = Time(() =>
     {
         var cni = CniResultCache.Read(options.CniResultsDirectory, warnings);
-        new OwnerResolver(options, hopper, enumerator.RootInode, cni).Resolve(reads);
+        new OwnerResolver(options, hopper, enumerator.RootInode, cni).Resolve(found.Values.ToList());
     });
     double tClose = Time(() => { foreach (var r in reads) r.Dispose(); });
 

@@ -11,7 +11,7 @@ namespace Dashboard.Server.Discovery;
 /// </summary>
 internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper hopper, ulong rootInode, List<CniAttachment> cni)
 {
-    public Dictionary<NamespaceRead, TopologyDiscovery.Owner> Resolve(List<NamespaceRead> reads)
+    public Dictionary<ulong, NamespaceOwnerInfo> Resolve(IReadOnlyCollection<NamespaceCandidate> namespaces)
     {
         var cniByInode = new Dictionary<ulong, CniAttachment>();
         foreach (var a in cni)
@@ -19,12 +19,12 @@ internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper ho
             if (a.NetnsPath is not null && Native.TryStat(a.NetnsPath, out _, out var inode, out _))
                 cniByInode.TryAdd(inode, a);
         }
-        var rootPid = reads.FirstOrDefault(r => r.Candidate.Inode == rootInode)?.Candidate.Pids.FirstOrDefault() ?? 1;
+        var rootPid = namespaces.FirstOrDefault(c => c.Inode == rootInode)?.Pids.FirstOrDefault() ?? 1;
         var hostUts = ProcessInfo.UtsInode(options.ProcPath, rootPid == 0 ? 1 : rootPid);
-        return reads.ToDictionary(r => r, r => Resolve(r.Candidate, cniByInode, hostUts));
+        return namespaces.ToDictionary(c => c.Inode, c => Resolve(c, cniByInode, hostUts));
     }
 
-    private TopologyDiscovery.Owner Resolve(NamespaceCandidate c, Dictionary<ulong, CniAttachment> cniByInode, ulong? hostUts)
+    private NamespaceOwnerInfo Resolve(NamespaceCandidate c, Dictionary<ulong, CniAttachment> cniByInode, ulong? hostUts)
     {
         var processes = c.Pids
             .Take(options.ProcessesPerNamespace)
@@ -81,3 +81,6 @@ internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper ho
         return null;
     }
 }
+
+/// <summary>Who holds a namespace, its human name, and a few of its processes.</summary>
+internal sealed record NamespaceOwnerInfo(string Kind, string? Name, string DisplayName, IReadOnlyList<NamespaceProcess> Processes);

@@ -27,7 +27,4 @@ public sealed class DiscoveryOptions
 
     /// <summary>How many processes per namespace are listed with their command lines.</summary>
     public int ProcessesPerNamespace { get; set; } = 5;
-
-    /// <summary>How often the live state is re-read from the kernel when nothing else asks.</summary>
-    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(2);
 }

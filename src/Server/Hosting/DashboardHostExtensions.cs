@@ -1,6 +1,7 @@
 using Dashboard.Server.Api;
 using Dashboard.Server.Components;
 using Dashboard.Server.Discovery;
+using Dashboard.Server.Hubs;
 using Dashboard.Server.Monitoring;
 using Dashboard.Server.Security;
 using Microsoft.AspNetCore.Authentication;
@@ -21,9 +22,14 @@ public static class DashboardHostExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HostHealth>();
-        services.TryAddSingleton<ITopologyDiscovery, TopologyDiscovery>();
+        services.AddOptions<MonitoringOptions>().Bind(builder.Configuration.GetSection(MonitoringOptions.Section)).ValidateOnStart();
+        services.TryAddSingleton<TopologyDiscovery>();
+        services.TryAddSingleton<ITopologyDiscovery>(sp => sp.GetRequiredService<TopologyDiscovery>());
+        services.TryAddSingleton<FindingsAnalyzer>();
         services.TryAddSingleton<TopologyStore>();
         services.AddHostedService(sp => sp.GetRequiredService<TopologyStore>());
+        services.AddHostedService<TopologyBroadcaster>();
+        services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, Shared.WireJsonContext.Default));
         services.AddHostedService<StartupBanner>();
 
         services.TryAddSingleton<AccessToken>();
@@ -50,6 +56,7 @@ public static class DashboardHostExtensions
 
         app.MapHealth();
         app.MapGroup("/api").MapTopologyApi();
+        app.MapHub<TopologyHub>("/hubs/topology");
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()
             .AddInteractiveWebAssemblyRenderMode()

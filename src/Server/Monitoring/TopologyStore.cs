@@ -1,90 +1,369 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Threading.Channels;
 using Dashboard.Server.Discovery;
+using Dashboard.Server.Netlink;
 using Dashboard.Shared;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Server.Monitoring;
 
-/// <summary>
-/// Holds the current <see cref="Topology"/> and keeps it fresh: re-reads the kernel every
-/// <see cref="DiscoveryOptions.RefreshInterval"/>, or at once when a caller asks for fresh state.
-/// One discovery runs at a time.
-/// </summary>
-public sealed class TopologyStore(
-    ITopologyDiscovery discovery,
-    IOptions<DiscoveryOptions> options,
-    TimeProvider time,
-    ILogger<TopologyStore> logger) : BackgroundService
-{
-    private readonly SemaphoreSlim _gate = new(1, 1);
-    private volatile Topology? _current;
+/// <summary>The node as last seen, and what is wrong with it.</summary>
+public sealed record TopologyState(Topology Topology, IReadOnlyList<Finding> Findings);
 
-    /// <summary>The live-maintained state, read once if nothing has been read yet.</summary>
-    public async Task<Topology> GetAsync(bool fresh, CancellationToken cancellationToken)
+/// <summary>
+/// Holds the current <see cref="Topology"/> and its findings, and keeps them current from kernel
+/// events rather than polling: rtnetlink multicast of every namespace (one
+/// <see cref="NetlinkMonitor"/> socket), inotify on the namespace folders, and a slow /proc
+/// rescan for namespaces held only by processes. A change re-reads only the namespaces it
+/// touched; changes are coalesced over <see cref="MonitoringOptions.CoalesceWindow"/>.
+/// Offers "current state + subscribe" (<see cref="WatchAsync"/>), one channel per subscriber.
+/// </summary>
+internal sealed class TopologyStore : BackgroundService
+{
+    private readonly TopologyDiscovery _discovery;
+    private readonly DiscoveryOptions _options;
+    private readonly MonitoringOptions _monitoring;
+    private readonly TimeProvider _time;
+    private readonly ILogger<TopologyStore> _logger;
+    private readonly Func<Topology, DateTimeOffset, IReadOnlyList<Finding>> _analyze;
+
+    // Written by the kernel-event thread and file watchers, taken by the worker.
+    private readonly ConcurrentDictionary<ulong, byte> _dirty = new();
+    private readonly ConcurrentDictionary<int, byte> _unknownNsids = new();
+    private volatile bool _rescan;
+    private volatile bool _readAll;
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly ConcurrentQueue<TaskCompletionSource<TopologyState>> _freshRequests = new();
+
+    // The worker's own state.
+    private readonly Dictionary<ulong, NamespaceSnapshot> _snapshots = [];
+    private readonly Dictionary<int, ulong> _byOwnNsid = [];
+    private readonly Dictionary<ulong, int> _ownNsidOf = [];
+    private NsidCache? _nsids;
+    private readonly List<FileSystemWatcher> _watchers = [];
+    private readonly HashSet<string> _watched = new(StringComparer.Ordinal);
+
+    private readonly Lock _subscribersLock = new();
+    private readonly List<Channel<TopologyState>> _subscribers = [];
+    private readonly TaskCompletionSource _firstState = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile TopologyState? _current;
+
+    public TopologyStore(
+        TopologyDiscovery discovery,
+        IOptions<DiscoveryOptions> options,
+        IOptions<MonitoringOptions> monitoring,
+        FindingsAnalyzer analyzer,
+        TimeProvider time,
+        ILogger<TopologyStore> logger)
     {
-        var current = _current;
-        if (!fresh && current is not null) return current;
-        return await RefreshAsync(fresh ? TimeSpan.Zero : TimeSpan.MaxValue, cancellationToken);
+        _discovery = discovery;
+        _options = options.Value;
+        _monitoring = monitoring.Value;
+        _analyze = analyzer.Analyze;
+        _time = time;
+        _logger = logger;
     }
 
-    /// <summary>Re-reads the kernel unless what another caller read meanwhile is younger than <paramref name="maxAge"/>.</summary>
-    private async Task<Topology> RefreshAsync(TimeSpan maxAge, CancellationToken cancellationToken)
+    /// <summary>The state as last published, or null before the first read.</summary>
+    public TopologyState? Current => _current;
+
+    /// <summary>The live state; with <paramref name="fresh"/>, re-reads every namespace first.</summary>
+    public async Task<TopologyState> GetAsync(bool fresh, CancellationToken cancellationToken)
     {
-        var asked = time.GetUtcNow();
-        await _gate.WaitAsync(cancellationToken);
+        if (!fresh)
+        {
+            if (_current is { } current) return current;
+            await _firstState.Task.WaitAsync(cancellationToken);
+            return _current!;
+        }
+        var request = new TaskCompletionSource<TopologyState>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _freshRequests.Enqueue(request);
+        _wake.Writer.TryWrite(true);
+        return await request.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>The current state, then every new one. A slow reader skips to the newest state.</summary>
+    public async IAsyncEnumerable<TopologyState> WatchAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<TopologyState>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true });
+        lock (_subscribersLock) _subscribers.Add(channel);
         try
         {
-            var current = _current;
-            if (current is not null && maxAge > TimeSpan.Zero && asked - current.TakenAt < maxAge)
-                return current;
-            var topology = await Task.Run(() => DiscoverSafely(cancellationToken), cancellationToken);
-            _current = topology;
-            return topology;
+            if (_current is { } current) yield return current;
+            await foreach (var state in channel.Reader.ReadAllAsync(cancellationToken))
+                yield return state;
         }
         finally
         {
-            _gate.Release();
-        }
-    }
-
-    private Topology DiscoverSafely(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return discovery.Discover(cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Never a 500: keep serving what we last saw, and say that it is stale.
-            logger.LogError(e, "Discovery failed");
-            var last = _current;
-            var warning = $"Discovery failed: {e.Message}";
-            return last is null
-                ? new Topology(time.GetUtcNow(), Environment.MachineName, [], [], [warning])
-                : last with { Warnings = [.. last.Warnings, warning + " (showing the previous state)"] };
+            lock (_subscribersLock) _subscribers.Remove(channel);
         }
     }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(options.Value.RefreshInterval, time);
-        do
+        await Task.Yield();
+        _nsids = new NsidCache(_discovery.Hopper);
+        using var monitor = StartMonitor();
+        using var rescanTimer = new PeriodicTimer(_monitoring.ProcessRescanInterval, _time);
+        var rescanTick = Tick(rescanTimer, stoppingToken);
+        _readAll = true;
+        _rescan = true;
+        _wake.Writer.TryWrite(true);
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                // A read someone asked for in between counts: no second read right after it.
-                await RefreshAsync(options.Value.RefreshInterval / 2, stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
+                var wake = _wake.Reader.WaitToReadAsync(stoppingToken).AsTask();
+                var first = await Task.WhenAny(wake, rescanTick);
+                if (first == rescanTick)
+                {
+                    rescanTick = Tick(rescanTimer, stoppingToken);
+                    _rescan = true;
+                }
+                else
+                {
+                    await wake;
+                    _wake.Reader.TryRead(out _);
+                    // Let a burst of kernel events settle into one update, unless someone waits for a fresh read.
+                    if (_freshRequests.IsEmpty && !_readAll)
+                        await Task.Delay(_monitoring.CoalesceWindow, _time, stoppingToken);
+                }
+                await Task.Run(Apply, stoppingToken);
             }
         }
-        while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false) is true);
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            foreach (var w in _watchers) w.Dispose();
+            while (_freshRequests.TryDequeue(out var r)) r.TrySetCanceled(stoppingToken);
+        }
+    }
+
+    private static async Task Tick(PeriodicTimer timer, CancellationToken ct) => await timer.WaitForNextTickAsync(ct);
+
+    private NetlinkMonitor? StartMonitor()
+    {
+        try
+        {
+            return new NetlinkMonitor(OnKernelEvent, OnOverflow);
+        }
+        catch (NetlinkException e)
+        {
+            _logger.LogWarning("Kernel events are not available ({Error}); the state is re-read every {Interval}", e.Message, _monitoring.ProcessRescanInterval);
+            return null;
+        }
+    }
+
+    private void OnKernelEvent(KernelEvent e)
+    {
+        if (e.IsNamespaceIdChange)
+        {
+            // An id given or taken: a namespace was born, linked, or died.
+            _rescan = true;
+        }
+        else if (e.Nsid is null)
+        {
+            _dirty.TryAdd(_discovery.OwnInode, 0);
+        }
+        else
+        {
+            // The map is the worker's; a racy read only risks an extra rescan.
+            ulong inode;
+            bool known;
+            lock (_byOwnNsid) known = _byOwnNsid.TryGetValue(e.Nsid.Value, out inode);
+            if (known) _dirty.TryAdd(inode, 0);
+            else
+            {
+                _unknownNsids.TryAdd(e.Nsid.Value, 0);
+                _rescan = true;
+            }
+        }
+        _wake.Writer.TryWrite(true);
+    }
+
+    private void OnOverflow()
+    {
+        _logger.LogWarning("Kernel events were lost (ENOBUFS); re-reading every namespace");
+        _readAll = true;
+        _rescan = true;
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>One update: rescan if asked, re-read what changed, rebuild, analyse, publish.</summary>
+    private void Apply()
+    {
+        var started = Stopwatch.GetTimestamp();
+        var waiting = new List<TaskCompletionSource<TopologyState>>();
+        while (_freshRequests.TryDequeue(out var r)) waiting.Add(r);
+        bool readAll = _readAll || waiting.Count > 0;
+        bool rescan = _rescan || readAll || _current is null;
+        _readAll = false;
+        _rescan = false;
+        var dirty = _dirty.Keys.ToHashSet();
+        foreach (var d in dirty) _dirty.TryRemove(d, out _);
+        _unknownNsids.Clear();
+
+        try
+        {
+            var state = Update(readAll, rescan, dirty, started);
+            if (state is not null) Publish(state);
+            foreach (var w in waiting) w.TrySetResult(_current!);
+        }
+        catch (Exception e)
+        {
+            // Never a crash and never a 500: keep serving what was last seen, say that it is stale.
+            _logger.LogError(e, "Updating the topology failed");
+            var last = _current;
+            var warning = $"Discovery failed: {e.Message}";
+            var state = last is null
+                ? new TopologyState(new Topology(_time.GetUtcNow(), Environment.MachineName, [], [], [warning]), [])
+                : last with { Topology = last.Topology with { Warnings = [.. last.Topology.Warnings, warning + " (showing the previous state)"] } };
+            Publish(state);
+            foreach (var w in waiting) w.TrySetResult(state);
+        }
+    }
+
+    /// <summary>Returns the new state, or null when nothing a client could see has changed.</summary>
+    private TopologyState? Update(bool readAll, bool rescan, HashSet<ulong> dirty, long started)
+    {
+        var warnings = new List<string>();
+        NamespaceScan scan;
+        bool membershipChanged = false;
+        if (rescan)
+        {
+            scan = _discovery.Enumerate(warnings);
+            WatchNamespaceFolders();
+            var alive = scan.Candidates.Select(c => c.Inode).ToHashSet();
+            foreach (var gone in _snapshots.Keys.Where(k => !alive.Contains(k)).ToList())
+            {
+                _snapshots.Remove(gone);
+                membershipChanged = true;
+            }
+            foreach (var c in scan.Candidates)
+            {
+                if (_snapshots.TryGetValue(c.Inode, out var s)) s.WithCandidate(c);
+                else membershipChanged = true;
+            }
+            _lastScan = scan;
+            // A file that is not a namespace mount yet may be `ip netns add` between its touch and its mount.
+            if (warnings.Any(w => w.Contains("is not a namespace mount", StringComparison.Ordinal)))
+                _ = RescanSoonAsync();
+        }
+        else
+        {
+            scan = _lastScan! with { TakenAt = _time.GetUtcNow() };
+        }
+
+        var toRead = scan.Candidates.Where(c => readAll || dirty.Contains(c.Inode) || !_snapshots.ContainsKey(c.Inode)).ToList();
+        if (toRead.Count == 0 && !membershipChanged && _current is not null)
+            return null;
+
+        var read = _discovery.ReadNamespaces(toRead, warnings).ToDictionary(r => r.Inode);
+        foreach (var c in toRead)
+        {
+            // One that could not be read has vanished (a warning says so): it is not shown stale.
+            if (read.TryGetValue(c.Inode, out var snapshot)) _snapshots[c.Inode] = snapshot;
+            else _snapshots.Remove(c.Inode);
+        }
+        _nsids!.Retain(new HashSet<ulong>(_snapshots.Keys));
+        TrackOwnNsids(scan);
+
+        var topology = _discovery.Build(scan, _snapshots.Values.ToList(), _nsids, warnings, started);
+        return new TopologyState(topology, _analyze(topology, _time.GetUtcNow()));
+    }
+
+    private NamespaceScan? _lastScan;
+
+    private async Task RescanSoonAsync()
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(50), _time);
+        _rescan = true;
+        _wake.Writer.TryWrite(true);
+    }
+
+    /// <summary>Every namespace gets an id in the dashboard's own namespace, so that its kernel events reach the monitor.</summary>
+    private void TrackOwnNsids(NamespaceScan scan)
+    {
+        var alive = scan.Candidates.Select(c => c.Inode).ToHashSet();
+        lock (_byOwnNsid)
+        {
+            foreach (var (inode, id) in _ownNsidOf.Where(kv => !alive.Contains(kv.Key)).ToList())
+            {
+                _ownNsidOf.Remove(inode);
+                _byOwnNsid.Remove(id);
+            }
+        }
+        var missing = scan.Candidates.Where(c => c.Inode != _discovery.OwnInode && !_ownNsidOf.ContainsKey(c.Inode)).ToList();
+        if (missing.Count == 0) return;
+        using var own = new RtnlClient(NetlinkSocket.Open());
+        foreach (var c in missing)
+        {
+            int fd = NamespaceFiles.TryOpen(c, out _);
+            if (fd < 0) continue;
+            try
+            {
+                int id = own.EnsureNsid(fd);
+                if (id < 0) continue;
+                lock (_byOwnNsid)
+                {
+                    _ownNsidOf[c.Inode] = id;
+                    _byOwnNsid[id] = c.Inode;
+                }
+            }
+            catch (NetlinkException e)
+            {
+                _logger.LogDebug("No namespace id for {Namespace}: {Error}", c.Id, e.Message);
+            }
+            finally
+            {
+                Native.close(fd);
+            }
+        }
+    }
+
+    /// <summary>inotify (through FileSystemWatcher) on every namespace folder that exists; folders made later are picked up by the next rescan.</summary>
+    private void WatchNamespaceFolders()
+    {
+        foreach (var dir in _options.AllNamespaceDirectories)
+        {
+            if (_watched.Contains(dir) || !Directory.Exists(dir)) continue;
+            try
+            {
+                var watcher = new FileSystemWatcher(dir) { IncludeSubdirectories = false, NotifyFilter = NotifyFilters.FileName };
+                watcher.Created += OnFolderChanged;
+                watcher.Deleted += OnFolderChanged;
+                watcher.Renamed += OnFolderChanged;
+                watcher.EnableRaisingEvents = true;
+                _watchers.Add(watcher);
+                _watched.Add(dir);
+            }
+            catch (Exception e) when (e is IOException or ArgumentException or UnauthorizedAccessException)
+            {
+                _logger.LogDebug("Cannot watch {Folder}: {Error}", dir, e.Message);
+            }
+        }
+    }
+
+    private void OnFolderChanged(object sender, FileSystemEventArgs e)
+    {
+        _rescan = true;
+        _wake.Writer.TryWrite(true);
+    }
+
+    private void Publish(TopologyState state)
+    {
+        _current = state;
+        _firstState.TrySetResult();
+        lock (_subscribersLock)
+            foreach (var s in _subscribers) s.Writer.TryWrite(state);
     }
 
     public override void Dispose()
     {
-        _gate.Dispose();
+        foreach (var w in _watchers) w.Dispose();
         base.Dispose();
     }
 }

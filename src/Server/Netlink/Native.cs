@@ -14,6 +14,10 @@ internal static partial class Native
     public const int SO_RCVTIMEO = 20;
     public const int SOL_NETLINK = 270;
     public const int NETLINK_EXT_ACK = 11;
+    public const int NETLINK_ADD_MEMBERSHIP = 1;
+    public const int NETLINK_LISTEN_ALL_NSID = 8;
+    public const int ENOBUFS = 105;
+    public const int MSG_CTRUNC = 0x8;
     public const int CLONE_NEWNET = 0x40000000;
     public const int CLONE_NEWUTS = 0x04000000;
     public const int O_RDONLY = 0;
@@ -34,6 +38,29 @@ internal static partial class Native
 
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial nint recv(int fd, void* buf, nint len, int flags);
+
+    [LibraryImport("libc", SetLastError = true)]
+    public static unsafe partial nint recvmsg(int fd, MsgHdr* msg, int flags);
+
+    /// <summary>struct msghdr (64-bit layout).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct MsgHdr
+    {
+        public void* Name;
+        public uint NameLen;
+        public IoVec* Iov;
+        public nuint IovLen;
+        public void* Control;
+        public nuint ControlLen;
+        public int Flags;
+    }
+
+    [StructLayout(LayoutKind.Sequential)]
+    public unsafe struct IoVec
+    {
+        public void* Base;
+        public nuint Len;
+    }
 
     [LibraryImport("libc", SetLastError = true)]
     public static unsafe partial int setsockopt(int fd, int level, int optname, void* optval, int optlen);

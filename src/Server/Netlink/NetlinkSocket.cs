@@ -74,11 +74,14 @@ internal sealed class NetlinkSocket : IDisposable
         }
     }
 
-    /// <summary>Sends one request and returns the parsed answer (null when the kernel only acknowledged).</summary>
-    public T? Request<T>(ushort type, ReadOnlySpan<byte> body, NetlinkParser<T> parse) where T : class
+    /// <summary>
+    /// Sends one request and returns the parsed answer (null when the kernel only acknowledged).
+    /// Requests that change something and answer nothing must ask for an <paramref name="ack"/>.
+    /// </summary>
+    public T? Request<T>(ushort type, ReadOnlySpan<byte> body, NetlinkParser<T> parse, bool ack = false) where T : class
     {
         T? answer = null;
-        ReceiveAnswers(Send(type, NLM_F_REQUEST, body), (msgType, _, payload) =>
+        ReceiveAnswers(Send(type, ack ? (ushort)(NLM_F_REQUEST | NLM_F_ACK) : NLM_F_REQUEST, body), (msgType, _, payload) =>
         {
             if (!IsAck(type, msgType, payload))
                 answer = parse(msgType, payload);

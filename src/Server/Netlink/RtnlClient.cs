@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Dashboard.Server.Netlink;
 
 /// <summary>Typed rtnetlink reads over one socket, i.e. of one network namespace.</summary>
@@ -25,6 +27,26 @@ internal sealed class RtnlClient(NetlinkSocket socket) : IDisposable
     /// </summary>
     public int GetNsid(int nsFd) =>
         socket.Request(Rtnl.RTM_GETNSID, Rtnl.NsidRequest(nsFd), Rtnl.ParseNsid)?.Value ?? Rtnl.NETNSA_NSID_NOT_ASSIGNED;
+
+    /// <summary>
+    /// Gives the namespace open at <paramref name="nsFd"/> an id in this namespace if it has none
+    /// (as `ip netns set NAME auto` does), and returns the id. Ids are what kernel events from
+    /// other namespaces carry, so every namespace the dashboard watches needs one.
+    /// </summary>
+    public int EnsureNsid(int nsFd)
+    {
+        int id = GetNsid(nsFd);
+        if (id >= 0) return id;
+        try
+        {
+            socket.Request<StrongBox<int>>(Rtnl.RTM_NEWNSID, Rtnl.NewNsidRequest(nsFd), static (_, _) => null, ack: true);
+        }
+        catch (NetlinkException e) when (e.Errno == 17)
+        {
+            // EEXIST: someone else gave it one in between.
+        }
+        return GetNsid(nsFd);
+    }
 
     public void Dispose() => socket.Dispose();
 }

@@ -45,7 +45,7 @@ internal static class Rtnl
     public const ushort RTM_NEWADDR = 20, RTM_GETADDR = 22;
     public const ushort RTM_NEWROUTE = 24, RTM_GETROUTE = 26;
     public const ushort RTM_NEWNEIGH = 28, RTM_GETNEIGH = 30;
-    public const ushort RTM_NEWNSID = 88, RTM_GETNSID = 90;
+    public const ushort RTM_NEWNSID = 88, RTM_DELNSID = 89, RTM_GETNSID = 90;
 
     public const byte AF_UNSPEC = 0, AF_INET = 2, AF_INET6 = 10;
 
@@ -77,6 +77,19 @@ internal static class Rtnl
         BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(4), 8);
         BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(6), NETNSA_FD);
         BinaryPrimitives.WriteUInt32LittleEndian(body.AsSpan(8), (uint)nsFd);
+        return body;
+    }
+
+    /// <summary>Body of RTM_NEWNSID that asks the kernel to give the namespace open at <paramref name="nsFd"/> an id of its choosing.</summary>
+    public static byte[] NewNsidRequest(int nsFd)
+    {
+        var body = new byte[4 + 8 + 8]; // rtgenmsg padded to 4, NETNSA_NSID (s32, -1: any), NETNSA_FD (u32)
+        BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(4), 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(6), NETNSA_NSID);
+        BinaryPrimitives.WriteInt32LittleEndian(body.AsSpan(8), -1);
+        BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(12), 8);
+        BinaryPrimitives.WriteUInt16LittleEndian(body.AsSpan(14), NETNSA_FD);
+        BinaryPrimitives.WriteUInt32LittleEndian(body.AsSpan(16), (uint)nsFd);
         return body;
     }
 

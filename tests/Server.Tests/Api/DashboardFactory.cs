@@ -7,9 +7,12 @@ namespace Dashboard.Server.Tests.Api;
 /// <summary>The real server in a test host, with its own data directory and (optionally) a fixed token.</summary>
 public sealed class DashboardFactory : WebApplicationFactory<Program>
 {
-    public DashboardFactory(string? token = "test-token-0123456789abcdef")
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    public DashboardFactory(string? token = "test-token-0123456789abcdef", Dictionary<string, string>? settings = null)
     {
         Token = token;
+        _settings = settings ?? [];
         DataDirectory = Directory.CreateTempSubdirectory("ndt-data-").FullName;
     }
 
@@ -20,9 +23,10 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Dashboard:DataDirectory", DataDirectory);
-        builder.UseSetting("Dashboard:Discovery:RefreshInterval", "00:01:00");
         if (Token is not null)
             builder.UseSetting("Dashboard:AuthToken", Token);
+        foreach (var (key, value) in _settings)
+            builder.UseSetting(key, value);
     }
 
     /// <summary>A client that does not follow redirects nor keep cookies, to see each answer as it is.</summary>

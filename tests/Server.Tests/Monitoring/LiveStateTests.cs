@@ -1,0 +1,133 @@
+using System.Net.Http.Json;
+using Dashboard.Server.Tests.Api;
+using Dashboard.Server.Tests.Fixtures;
+using Dashboard.Shared;
+using Microsoft.AspNetCore.Http.Connections;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Dashboard.Server.Tests.Monitoring;
+
+/// <summary>The live state follows the kernel by itself: no `fresh=true` anywhere in these tests.</summary>
+public sealed class LiveStateTests : IAsyncLifetime
+{
+    private readonly TestNet _net = new();
+    private readonly DashboardFactory _factory = new(settings: new() { ["Dashboard:Monitoring:ProcessRescanInterval"] = "00:00:00.500" });
+    private HttpClient _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _client = _factory.AuthorizedClient();
+        await _client.GetFromJsonAsync<Topology>("/api/topology"); // the first state is there
+    }
+
+    [Fact]
+    public async Task A_namespace_added_and_deleted_with_ip_netns_comes_and_goes()
+    {
+        var ns = _net.AddNamespace("born");
+        var id = TestNet.Id(ns);
+
+        await Live(t => t.FindNamespace(id) is not null, "the new namespace");
+        Run.Ip("netns", "delete", ns);
+        await Live(t => t.FindNamespace(id) is null, "the deleted namespace gone");
+    }
+
+    [Fact]
+    public async Task Link_state_and_addresses_inside_a_namespace_follow_kernel_events()
+    {
+        var (red, blue) = _net.AddSeedPair();
+        var blueId = TestNet.Id(blue);
+        await Live(t => t.FindNamespace(blueId)?.Interfaces.Any(i => i.Name == "veth-blue" && i.OperState == "UP") == true, "veth-blue UP");
+
+        Run.Ip("-n", blue, "link", "set", "veth-blue", "down");
+        await Live(t => t.FindNamespace(blueId)?.Interfaces.Single(i => i.Name == "veth-blue").AdminUp == false, "veth-blue admin down");
+
+        Run.Ip("-n", red, "addr", "add", "10.0.9.1/24", "dev", "veth-red");
+        await Live(t => t.FindNamespace(TestNet.Id(red))?.Interfaces.Single(i => i.Name == "veth-red").Addresses.Contains("10.0.9.1/24") == true, "the new address");
+    }
+
+    [Fact]
+    public async Task A_pod_added_by_the_cni_plugin_is_placed_behind_its_bridge_live()
+    {
+        var node = _net.AddNamespace("node");
+        var pod = _net.AddNamespace("pod");
+        await Live(t => t.FindNamespace(TestNet.Id(pod)) is not null, "the empty pod");
+
+        _net.CniAdd(node, pod, "10.81.0.0/24");
+
+        await Live(t => t.FindNamespace(TestNet.Id(pod))?.Interfaces.SingleOrDefault(i => i.Name == "eth0")?.Peer?.NamespaceId == TestNet.Id(node), "eth0 placed behind the node's veth");
+    }
+
+    [Fact]
+    public async Task A_namespace_held_only_by_a_process_is_found_by_the_proc_rescan_and_dropped_when_it_exits()
+    {
+        var holder = _net.StartHolder();
+        var id = TestNet.NamespaceInode($"/proc/{holder.Id}/ns/net");
+
+        await Live(t => t.FindNamespace(id) is not null, "the process's namespace");
+        holder.Kill();
+        await holder.WaitForExitAsync();
+        await Live(t => t.FindNamespace(id) is null, "the namespace gone with its process");
+    }
+
+    [Fact]
+    public async Task A_hub_client_is_pushed_the_change()
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/topology"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+                o.AccessTokenProvider = () => Task.FromResult(_factory.Token);
+            })
+            .Build();
+        var ns = _net.Name("pushed");
+        var seen = new TaskCompletionSource<Topology>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), t =>
+        {
+            if (t.Namespaces.Any(n => n.Name == ns)) seen.TrySetResult(t);
+        });
+        await hub.StartAsync();
+
+        _net.AddNamespace("pushed");
+
+        var topology = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(TestNet.Id(ns), topology.Namespaces.Single(n => n.Name == ns).Id);
+    }
+
+    [Fact]
+    public async Task The_hub_refuses_a_client_without_the_token()
+    {
+        await using var hub = new HubConnectionBuilder()
+            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/topology"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+            })
+            .Build();
+
+        var e = await Assert.ThrowsAsync<HttpRequestException>(() => hub.StartAsync());
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, e.StatusCode);
+    }
+
+    /// <summary>Polls the live state (never fresh) until it shows what is expected.</summary>
+    private async Task<Topology> Live(Func<Topology, bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (true)
+        {
+            var topology = (await _client.GetFromJsonAsync<Topology>("/api/topology"))!;
+            if (condition(topology)) return topology;
+            if (DateTime.UtcNow > deadline)
+                throw new Xunit.Sdk.XunitException($"the live state never showed {what}; warnings: {string.Join("; ", topology.Warnings)}");
+            await Task.Delay(50);
+        }
+    }
+
+    public Task DisposeAsync()
+    {
+        _client.Dispose();
+        _factory.Dispose();
+        _net.Dispose();
+        return Task.CompletedTask;
+    }
+}

@@ -23,6 +23,13 @@ internal sealed class NsidCache(NamespaceHopper hopper)
             _ids.Remove(key);
     }
 
+    /// <summary>Forgets every answer that involves <paramref name="inode"/> (a new namespace now has that inode).</summary>
+    public void Forget(ulong inode)
+    {
+        foreach (var key in _ids.Keys.Where(k => k.From == inode || k.To == inode).ToList())
+            _ids.Remove(key);
+    }
+
     /// <summary>Asks the kernel for every pair not known yet. Namespaces that vanished give no answer.</summary>
     public void Fetch(IEnumerable<(NamespaceCandidate From, NamespaceCandidate To)> pairs, IReadOnlyDictionary<ulong, RtnlClient>? openClients = null)
     {

@@ -31,6 +31,7 @@ internal sealed class TopologyStore : BackgroundService
     // Written by the kernel-event thread and file watchers, taken by the worker.
     private readonly ConcurrentDictionary<ulong, byte> _dirty = new();
     private readonly ConcurrentDictionary<int, byte> _unknownNsids = new();
+    private readonly ConcurrentQueue<int> _deadOwnNsids = new();
     private volatile bool _rescan;
     private volatile bool _readAll;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -162,6 +163,7 @@ internal sealed class TopologyStore : BackgroundService
         if (e.IsNamespaceIdChange)
         {
             // An id given or taken: a namespace was born, linked, or died.
+            if (e.IsOwnIdRemoved) _deadOwnNsids.Enqueue(e.TargetNsid!.Value);
             _rescan = true;
         }
         else if (e.Nsid is null)
@@ -231,7 +233,7 @@ internal sealed class TopologyStore : BackgroundService
     {
         var warnings = new List<string>();
         NamespaceScan scan;
-        bool membershipChanged = false;
+        bool membershipChanged = ForgetDeadNamespaces();
         if (rescan)
         {
             scan = _discovery.Enumerate(warnings);
@@ -257,10 +259,20 @@ internal sealed class TopologyStore : BackgroundService
             scan = _lastScan! with { TakenAt = _time.GetUtcNow() };
         }
 
+        if (rescan)
+        {
+            // Ids first: a change made after this point reaches the monitor, one made before it is in the read.
+            foreach (var inode in TrackOwnNsids(scan))
+            {
+                _snapshots.Remove(inode);
+                _nsids!.Forget(inode);
+                membershipChanged = true;
+            }
+        }
+
         var toRead = scan.Candidates.Where(c => readAll || dirty.Contains(c.Inode) || !_snapshots.ContainsKey(c.Inode)).ToList();
         if (toRead.Count == 0 && !membershipChanged && _current is not null)
             return null;
-
         var read = _discovery.ReadNamespaces(toRead, warnings).ToDictionary(r => r.Inode);
         foreach (var c in toRead)
         {
@@ -269,13 +281,34 @@ internal sealed class TopologyStore : BackgroundService
             else _snapshots.Remove(c.Inode);
         }
         _nsids!.Retain(new HashSet<ulong>(_snapshots.Keys));
-        TrackOwnNsids(scan);
 
         var topology = _discovery.Build(scan, _snapshots.Values.ToList(), _nsids, warnings, started);
         return new TopologyState(topology, _analyze(topology, _time.GetUtcNow()));
     }
 
     private NamespaceScan? _lastScan;
+
+    /// <summary>
+    /// Namespaces whose id in ours the kernel took back (RTM_DELNSID) are dead: their snapshots and
+    /// cached ids go now, before their inode can come back as another namespace.
+    /// </summary>
+    private bool ForgetDeadNamespaces()
+    {
+        bool any = false;
+        while (_deadOwnNsids.TryDequeue(out var id))
+        {
+            ulong inode;
+            lock (_byOwnNsid)
+            {
+                if (!_byOwnNsid.Remove(id, out inode)) continue;
+                _ownNsidOf.Remove(inode);
+            }
+            _snapshots.Remove(inode);
+            _nsids!.Forget(inode);
+            any = true;
+        }
+        return any;
+    }
 
     private async Task RescanSoonAsync()
     {
@@ -284,10 +317,15 @@ internal sealed class TopologyStore : BackgroundService
         _wake.Writer.TryWrite(true);
     }
 
-    /// <summary>Every namespace gets an id in the dashboard's own namespace, so that its kernel events reach the monitor.</summary>
-    private void TrackOwnNsids(NamespaceScan scan)
+    /// <summary>
+    /// Every namespace gets an id in the dashboard's own namespace, so that its kernel events reach
+    /// the monitor. Also tells a namespace reborn under a known inode (inodes are reused): its id
+    /// in our namespace is not the one we knew. Returns those reborn ones.
+    /// </summary>
+    private HashSet<ulong> TrackOwnNsids(NamespaceScan scan)
     {
         var alive = scan.Candidates.Select(c => c.Inode).ToHashSet();
+        var reborn = new HashSet<ulong>();
         lock (_byOwnNsid)
         {
             foreach (var (inode, id) in _ownNsidOf.Where(kv => !alive.Contains(kv.Key)).ToList())
@@ -296,19 +334,23 @@ internal sealed class TopologyStore : BackgroundService
                 _byOwnNsid.Remove(id);
             }
         }
-        var missing = scan.Candidates.Where(c => c.Inode != _discovery.OwnInode && !_ownNsidOf.ContainsKey(c.Inode)).ToList();
-        if (missing.Count == 0) return;
         using var own = new RtnlClient(NetlinkSocket.Open());
-        foreach (var c in missing)
+        foreach (var c in scan.Candidates)
         {
+            if (c.Inode == _discovery.OwnInode) continue;
             int fd = NamespaceFiles.TryOpen(c, out _);
             if (fd < 0) continue;
             try
             {
                 int id = own.EnsureNsid(fd);
-                if (id < 0) continue;
+                bool knew = _ownNsidOf.TryGetValue(c.Inode, out var known);
+                if (knew && known == id) continue;
+                if (knew) reborn.Add(c.Inode);
                 lock (_byOwnNsid)
                 {
+                    if (knew) _byOwnNsid.Remove(known);
+                    _ownNsidOf.Remove(c.Inode);
+                    if (id < 0) continue;
                     _ownNsidOf[c.Inode] = id;
                     _byOwnNsid[id] = c.Inode;
                 }
@@ -322,6 +364,7 @@ internal sealed class TopologyStore : BackgroundService
                 Native.close(fd);
             }
         }
+        return reborn;
     }
 
     /// <summary>inotify (through FileSystemWatcher) on every namespace folder that exists; folders made later are picked up by the next rescan.</summary>

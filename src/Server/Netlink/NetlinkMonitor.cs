@@ -4,9 +4,15 @@ using System.Runtime.InteropServices;
 namespace Dashboard.Server.Netlink;
 
 /// <summary>A kernel change: which namespace (by the id the dashboard's own namespace gives it; null for its own) and what kind.</summary>
-internal readonly record struct KernelEvent(int? Nsid, ushort MessageType)
+/// <param name="Nsid">The namespace the event happened in, as an id of the dashboard's own namespace; null for its own.</param>
+/// <param name="MessageType">RTM_NEWLINK, RTM_DELADDR, ...</param>
+/// <param name="TargetNsid">For RTM_NEWNSID/RTM_DELNSID: the id that was given or taken.</param>
+internal readonly record struct KernelEvent(int? Nsid, ushort MessageType, int? TargetNsid = null)
 {
     public bool IsNamespaceIdChange => MessageType is Rtnl.RTM_NEWNSID or Rtnl.RTM_DELNSID;
+
+    /// <summary>A namespace that had an id in ours has died: RTM_DELNSID in our own namespace.</summary>
+    public bool IsOwnIdRemoved => MessageType == Rtnl.RTM_DELNSID && Nsid is null && TargetNsid is not null;
 }
 
 /// <summary>
@@ -113,8 +119,11 @@ internal sealed class NetlinkMonitor : IDisposable
             int len = (int)BinaryPrimitives.ReadUInt32LittleEndian(datagram[offset..]);
             ushort type = BinaryPrimitives.ReadUInt16LittleEndian(datagram[(offset + 4)..]);
             if (len < NetlinkSocket.HeaderSize || offset + len > datagram.Length) break;
+            var payload = datagram[(offset + NetlinkSocket.HeaderSize)..(offset + len)];
             offset += NetlinkSocket.Align(len);
-            if (type >= Rtnl.RTM_NEWLINK)
+            if (type is Rtnl.RTM_NEWNSID or Rtnl.RTM_DELNSID)
+                _onEvent(new KernelEvent(nsid, type, Rtnl.ParseNsid(type, payload)?.Value));
+            else if (type >= Rtnl.RTM_NEWLINK)
                 _onEvent(new KernelEvent(nsid, type));
         }
     }

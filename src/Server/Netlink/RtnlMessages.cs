@@ -195,10 +195,10 @@ internal static class Rtnl
         return new NeighbourMessage(family, index, state, dst, lladdr);
     }
 
-    /// <summary>The NETNSA_NSID of an RTM_NEWNSID answer, boxed so that the request API can say "no answer".</summary>
+    /// <summary>The NETNSA_NSID of an RTM_NEWNSID answer or RTM_NEWNSID/RTM_DELNSID event, boxed so that the request API can say "no answer".</summary>
     public static StrongBox<int>? ParseNsid(ushort type, ReadOnlySpan<byte> p)
     {
-        if (type != RTM_NEWNSID || p.Length < 4) return null;
+        if (type is not (RTM_NEWNSID or RTM_DELNSID) || p.Length < 4) return null;
         var attrs = new AttributeReader(p[4..]);
         while (attrs.MoveNext())
             if (attrs.Type == NETNSA_NSID) return new StrongBox<int>(attrs.Int32);

@@ -33,7 +33,11 @@ public static class Run
             p.Kill(entireProcessTree: true);
             throw new TimeoutException($"{program} {string.Join(' ', args)} did not finish in 60 s");
         }
-        return new Result(p.ExitCode, stdout.Result, stderr.Result);
+        var result = new Result(p.ExitCode, stdout.Result, stderr.Result);
+        // Process.Dispose leaves the redirected pipes to the finalizer: close them now.
+        p.StandardOutput.Dispose();
+        p.StandardError.Dispose();
+        return result;
     }
 
     /// <summary>Runs and throws with the program's stderr when it fails.</summary>

@@ -16,6 +16,7 @@ namespace Dashboard.Server.Tests.Fixtures;
 public sealed class TestNet : IDisposable
 {
     public const string SuitePrefix = "ndt";
+    private const char Separator = 'p';
     private static readonly Lazy<bool> Swept = new(SweepStale);
     private readonly List<string> _namespaces = [];
     private readonly List<Process> _holders = [];
@@ -24,10 +25,11 @@ public sealed class TestNet : IDisposable
     public TestNet()
     {
         _ = Swept.Value;
-        Prefix = SuitePrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
+        // The test process's pid is part of the name, so that a sweep removes only what dead runs left.
+        Prefix = $"{SuitePrefix}{Environment.ProcessId:x}{Separator}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}";
     }
 
-    /// <summary>Unique per test, e.g. "ndt3fa9c1".</summary>
+    /// <summary>Unique per test: "ndt", the test process's pid in hex, "p", random hex; e.g. "ndt1a2bp3fa9".</summary>
     public string Prefix { get; }
 
     public IReadOnlyList<string> Namespaces => _namespaces;
@@ -181,6 +183,15 @@ public sealed class TestNet : IDisposable
         catch (IOException) { return null; }
     }
 
+    private static bool OwnerAlive(string name)
+    {
+        var rest = name.AsSpan(SuitePrefix.Length);
+        int end = rest.IndexOf(Separator);
+        return end > 0
+            && int.TryParse(rest[..end], NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var pid)
+            && pid != 0 && Directory.Exists($"/proc/{pid}") && pid != Environment.ProcessId;
+    }
+
     public void Dispose()
     {
         foreach (var p in _holders)
@@ -198,7 +209,10 @@ public sealed class TestNet : IDisposable
         }
     }
 
-    /// <summary>Removes fixture namespaces a killed earlier run left behind.</summary>
+    /// <summary>
+    /// Removes fixture namespaces that a killed earlier run left behind: those whose test process
+    /// is gone. A test process running at the same time keeps its own.
+    /// </summary>
     private static bool SweepStale()
     {
         var list = Run.Try("ip", ["-j", "netns", "list"]);
@@ -206,7 +220,7 @@ public sealed class TestNet : IDisposable
         foreach (var e in JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray())
         {
             var name = e.GetProperty("name").GetString();
-            if (name is not null && name.StartsWith(SuitePrefix, StringComparison.Ordinal))
+            if (name is not null && name.StartsWith(SuitePrefix, StringComparison.Ordinal) && !OwnerAlive(name))
                 Run.Try("ip", ["netns", "delete", name]);
         }
         return true;

@@ -1,0 +1,85 @@
+using System.Buffers;
+using Dashboard.Shared;
+
+namespace Dashboard.Server.Analysis;
+
+/// <summary>
+/// Shell commands an operator can paste, addressing each namespace the way they can reach it:
+/// <c>ip -n NAME</c> for an iproute2 name, plain <c>ip</c> in the root namespace,
+/// <c>nsenter -t PID -n ip</c> through a process inside, else <c>nsenter --net=PATH ip</c>.
+/// </summary>
+internal static class Commands
+{
+    /// <summary>Stands in for a namespace nobody can name (the peer of a veth whose peer is missing).</summary>
+    public const string UnknownNamespace = "<peer-namespace>";
+
+    private static readonly SearchValues<char> Plain =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-");
+
+    /// <summary>`ip` prefixed so that it runs in <paramref name="ns"/>, followed by <paramref name="arguments"/>.</summary>
+    public static string Ip(NetworkNamespace ns, string arguments) => $"{IpPrefix(ns)} {arguments}";
+
+    public static string IpPrefix(NetworkNamespace ns)
+    {
+        if (ns.Name is { Length: > 0 } name) return $"ip -n {Quote(name)}";
+        if (ns.IsRoot) return "ip";
+        if (ns.Pids.Count > 0) return $"nsenter -t {ns.Pids[0]} -n ip";
+        if (ns.Paths.Count > 0) return $"nsenter --net={Quote(ns.Paths[0])} ip";
+        return $"nsenter --net=<netns-{ns.Id}> ip"; // found without a name, pid or path: cannot happen in practice
+    }
+
+    /// <summary>What `ip link ... netns X` accepts for <paramref name="ns"/>: its name, a pid inside, or a path.</summary>
+    public static string NetnsArgument(NetworkNamespace ns)
+    {
+        if (ns.Name is { Length: > 0 } name) return Quote(name);
+        if (ns.IsRoot) return "1";
+        if (ns.Pids.Count > 0) return ns.Pids[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (ns.Paths.Count > 0) return Quote(ns.Paths[0]);
+        return UnknownNamespace;
+    }
+
+    public static string LinkUp(NetworkNamespace ns, string device) => Ip(ns, $"link set {Quote(device)} up");
+
+    public static string LinkDown(NetworkNamespace ns, string device) => Ip(ns, $"link set {Quote(device)} down");
+
+    public static string AddressAdd(NetworkNamespace ns, string cidr, string device) => Ip(ns, $"addr add {cidr} dev {Quote(device)}");
+
+    public static string AddressDelete(NetworkNamespace ns, string cidr, string device) => Ip(ns, $"addr del {cidr} dev {Quote(device)}");
+
+    public static string Mtu(NetworkNamespace ns, string device, int mtu) => Ip(ns, $"link set {Quote(device)} mtu {mtu}");
+
+    /// <summary>
+    /// Recreates a veth pair as it was: created from <paramref name="a"/>'s namespace with its peer placed in
+    /// <paramref name="bNamespace"/>, then MTU, bridge, addresses and link state restored on both ends.
+    /// A null <paramref name="bNamespace"/> means the peer's namespace is unknown (a placeholder is written).
+    /// </summary>
+    public static IReadOnlyList<string> CreatePair(NetworkNamespace aNamespace, NetworkInterface a, NetworkNamespace? bNamespace, string bName, NetworkInterface? b)
+    {
+        var sameNamespace = bNamespace is not null && bNamespace.Id == aNamespace.Id;
+        var netns = sameNamespace ? "" : $" netns {(bNamespace is null ? UnknownNamespace : NetnsArgument(bNamespace))}";
+        var mtuA = a.Mtu is > 0 and not 1500 ? $" mtu {a.Mtu}" : "";
+        var mtuB = b is { Mtu: > 0 and not 1500 } ? $" mtu {b.Mtu}" : "";
+        var commands = new List<string>
+        {
+            Ip(aNamespace, $"link add {Quote(a.Name)}{mtuA} type veth peer name {Quote(bName)}{mtuB}{netns}"),
+        };
+        commands.AddRange(Restore(aNamespace, a));
+        if (b is not null && bNamespace is not null) commands.AddRange(Restore(bNamespace, b));
+        return commands;
+    }
+
+    /// <summary>Bridge, addresses (not the kernel's IPv6 link-local one) and admin state of a recreated interface.</summary>
+    private static IEnumerable<string> Restore(NetworkNamespace ns, NetworkInterface i)
+    {
+        if (i.Master is { } master) yield return Ip(ns, $"link set {Quote(i.Name)} master {Quote(master)}");
+        foreach (var address in i.Addresses.Where(a => !IsIpv6LinkLocal(a)))
+            yield return AddressAdd(ns, address, i.Name);
+        if (i.AdminUp) yield return LinkUp(ns, i.Name);
+    }
+
+    public static bool IsIpv6LinkLocal(string address) => address.StartsWith("fe80:", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Single-quotes a word when the shell would split or expand it.</summary>
+    public static string Quote(string word) =>
+        word.Length > 0 && !word.AsSpan().ContainsAnyExcept(Plain) ? word : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+}

@@ -1,3 +1,4 @@
+using Dashboard.Server.Analysis;
 using Dashboard.Server.Api;
 using Dashboard.Server.Components;
 using Dashboard.Server.Discovery;
@@ -25,7 +26,7 @@ public static class DashboardHostExtensions
         services.AddOptions<MonitoringOptions>().Bind(builder.Configuration.GetSection(MonitoringOptions.Section)).ValidateOnStart();
         services.TryAddSingleton<TopologyDiscovery>();
         services.TryAddSingleton<ITopologyDiscovery>(sp => sp.GetRequiredService<TopologyDiscovery>());
-        services.TryAddSingleton<FindingsAnalyzer>();
+        services.TryAddSingleton(sp => new FindingsTracker(sp.GetRequiredService<IOptions<MonitoringOptions>>().Value.RemovedRetention));
         services.TryAddSingleton<TopologyStore>();
         services.AddHostedService(sp => sp.GetRequiredService<TopologyStore>());
         services.AddHostedService<TopologyBroadcaster>();

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Threading.Channels;
+using Dashboard.Server.Analysis;
 using Dashboard.Server.Discovery;
 using Dashboard.Server.Netlink;
 using Dashboard.Shared;
@@ -26,7 +27,7 @@ internal sealed class TopologyStore : BackgroundService
     private readonly MonitoringOptions _monitoring;
     private readonly TimeProvider _time;
     private readonly ILogger<TopologyStore> _logger;
-    private readonly Func<Topology, DateTimeOffset, IReadOnlyList<Finding>> _analyze;
+    private readonly FindingsTracker _findings;
 
     // Written by the kernel-event thread and file watchers, taken by the worker.
     private readonly ConcurrentDictionary<ulong, byte> _dirty = new();
@@ -54,14 +55,14 @@ internal sealed class TopologyStore : BackgroundService
         TopologyDiscovery discovery,
         IOptions<DiscoveryOptions> options,
         IOptions<MonitoringOptions> monitoring,
-        FindingsAnalyzer analyzer,
+        FindingsTracker findings,
         TimeProvider time,
         ILogger<TopologyStore> logger)
     {
         _discovery = discovery;
         _options = options.Value;
         _monitoring = monitoring.Value;
-        _analyze = analyzer.Analyze;
+        _findings = findings;
         _time = time;
         _logger = logger;
     }
@@ -210,7 +211,7 @@ internal sealed class TopologyStore : BackgroundService
 
         try
         {
-            var state = Update(readAll, rescan, dirty, started);
+            var state = Update(readAll, rescan, dirty, started) ?? Reanalyze();
             if (state is not null) Publish(state);
             foreach (var w in waiting) w.TrySetResult(_current!);
         }
@@ -283,10 +284,18 @@ internal sealed class TopologyStore : BackgroundService
         _nsids!.Retain(new HashSet<ulong>(_snapshots.Keys));
 
         var topology = _discovery.Build(scan, _snapshots.Values.ToList(), _nsids, warnings, started);
-        return new TopologyState(topology, _analyze(topology, _time.GetUtcNow()));
+        return new TopologyState(topology, _findings.Update(topology, _time.GetUtcNow()));
     }
 
     private NamespaceScan? _lastScan;
+
+    /// <summary>Nothing changed in the kernel, but time passed: removals may have outlived their retention.</summary>
+    private TopologyState? Reanalyze()
+    {
+        if (_current is not { } current) return null;
+        var findings = _findings.Update(current.Topology, _time.GetUtcNow());
+        return findings.SequenceEqual(current.Findings) ? null : current with { Findings = findings };
+    }
 
     /// <summary>
     /// Namespaces whose id in ours the kernel took back (RTM_DELNSID) are dead: their snapshots and

@@ -97,6 +97,8 @@ public sealed class RealNamespaceTests : IDisposable
 
         Run.Ip("-n", red, "link", "del", "veth-red");
         Run.Ip("netns", "delete", other);
+        // The kernel tears a deleted namespace down asynchronously: wait until its pair is gone too.
+        Oracle.WaitFor(() => Oracle.Links(red).All(l => l.Name != "veth-o"));
         var findings = Mine(tracker.Update(Discover.Now(), t0.AddSeconds(1)), redId, blueId, otherId);
 
         Assert.True(findings.Count == 2, FindingAssert.Describe(findings));

@@ -31,7 +31,6 @@ internal sealed class TopologyStore : BackgroundService
 
     // Written by the kernel-event thread and file watchers, taken by the worker.
     private readonly ConcurrentDictionary<ulong, byte> _dirty = new();
-    private readonly ConcurrentDictionary<int, byte> _unknownNsids = new();
     private readonly ConcurrentQueue<int> _deadOwnNsids = new();
     private volatile bool _rescan;
     private volatile bool _readAll;
@@ -173,16 +172,12 @@ internal sealed class TopologyStore : BackgroundService
         }
         else
         {
-            // The map is the worker's; a racy read only risks an extra rescan.
+            // The id map is the worker's, read here under its lock.
             ulong inode;
             bool known;
             lock (_byOwnNsid) known = _byOwnNsid.TryGetValue(e.Nsid.Value, out inode);
             if (known) _dirty.TryAdd(inode, 0);
-            else
-            {
-                _unknownNsids.TryAdd(e.Nsid.Value, 0);
-                _rescan = true;
-            }
+            else _rescan = true; // a namespace we have not mapped yet: find it
         }
         _wake.Writer.TryWrite(true);
     }
@@ -207,7 +202,6 @@ internal sealed class TopologyStore : BackgroundService
         _rescan = false;
         var dirty = _dirty.Keys.ToHashSet();
         foreach (var d in dirty) _dirty.TryRemove(d, out _);
-        _unknownNsids.Clear();
 
         try
         {

@@ -13,6 +13,9 @@ internal static class Commands
     /// <summary>Stands in for a namespace nobody can name (the peer of a veth whose peer is missing).</summary>
     public const string UnknownNamespace = "<peer-namespace>";
 
+    /// <summary>Stands in for the name of a peer nobody can see.</summary>
+    public const string UnknownPeerName = "<peer-name>";
+
     private static readonly SearchValues<char> Plain =
         SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-");
 
@@ -53,7 +56,7 @@ internal static class Commands
     /// <paramref name="bNamespace"/>, then MTU, bridge, addresses and link state restored on both ends.
     /// A null <paramref name="bNamespace"/> means the peer's namespace is unknown (a placeholder is written).
     /// </summary>
-    public static IReadOnlyList<string> CreatePair(NetworkNamespace aNamespace, NetworkInterface a, NetworkNamespace? bNamespace, string bName, NetworkInterface? b)
+    public static IReadOnlyList<string> CreatePair(NetworkNamespace aNamespace, NetworkInterface a, NetworkNamespace? bNamespace, string? bName, NetworkInterface? b)
     {
         var sameNamespace = bNamespace is not null && bNamespace.Id == aNamespace.Id;
         var netns = sameNamespace ? "" : $" netns {(bNamespace is null ? UnknownNamespace : NetnsArgument(bNamespace))}";
@@ -61,7 +64,8 @@ internal static class Commands
         var mtuB = b is { Mtu: > 0 and not 1500 } ? $" mtu {b.Mtu}" : "";
         var commands = new List<string>
         {
-            Ip(aNamespace, $"link add {Quote(a.Name)}{mtuA} type veth peer name {Quote(bName)}{mtuB}{netns}"),
+            // An unknown name stays a bare placeholder: left unfilled, the shell refuses it.
+            Ip(aNamespace, $"link add {Quote(a.Name)}{mtuA} type veth peer name {(bName is null ? UnknownPeerName : Quote(bName))}{mtuB}{netns}"),
         };
         commands.AddRange(Restore(aNamespace, a));
         if (b is not null && bNamespace is not null) commands.AddRange(Restore(bNamespace, b));

@@ -27,7 +27,7 @@ internal sealed class PeerMissingRule : IFindingRule
                 _ => $"namespace {peerNamespace.DisplayName} has no veth with ifindex {peer.Ifindex}{Named(peer)}",
             };
             var fix = new List<string> { Commands.Ip(e.Namespace, $"link del {Commands.Quote(e.Name)}") };
-            fix.AddRange(Commands.CreatePair(e.Namespace, e.Interface, peerNamespace, peer?.Name ?? "<peer-name>", null));
+            fix.AddRange(Commands.CreatePair(e.Namespace, e.Interface, peerNamespace, peer?.Name, null));
             yield return context.Create(Rule, Severities.Error, e,
                 $"{e.Name}'s peer is missing",
                 Symptoms.PeerMissing,

@@ -11,4 +11,5 @@ namespace Dashboard.Shared;
 [JsonSerializable(typeof(Topology))]
 [JsonSerializable(typeof(IReadOnlyList<Finding>))]
 [JsonSerializable(typeof(DiagnosisStep))]
+[JsonSerializable(typeof(InterfaceCounters))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

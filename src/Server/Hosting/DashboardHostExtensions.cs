@@ -4,6 +4,7 @@ using Dashboard.Server.Components;
 using Dashboard.Server.Discovery;
 using Dashboard.Server.Hubs;
 using Dashboard.Server.Monitoring;
+using Dashboard.Server.Processes;
 using Dashboard.Server.Security;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.WebAssembly.Server;
@@ -23,6 +24,7 @@ public static class DashboardHostExtensions
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<HostHealth>();
+        services.TryAddSingleton<ProcessRunner>();
         services.AddOptions<MonitoringOptions>().Bind(builder.Configuration.GetSection(MonitoringOptions.Section)).ValidateOnStart();
         services.TryAddSingleton<TopologyDiscovery>();
         services.TryAddSingleton<ITopologyDiscovery>(sp => sp.GetRequiredService<TopologyDiscovery>());
@@ -56,7 +58,7 @@ public static class DashboardHostExtensions
         app.UseAntiforgery();
 
         app.MapHealth();
-        app.MapGroup("/api").MapTopologyApi();
+        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi();
         app.MapHub<TopologyHub>("/hubs/topology");
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()

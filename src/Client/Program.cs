@@ -6,4 +6,5 @@ var builder = WebAssemblyHostBuilder.CreateDefault(args);
 builder.Services.AddMudServices();
 builder.Services.AddScoped(_ => new HttpClient { BaseAddress = new Uri(builder.HostEnvironment.BaseAddress) });
 builder.Services.AddScoped<DashboardApi>();
+builder.Services.AddScoped<DashboardState>();
 await builder.Build().RunAsync();

@@ -9,4 +9,8 @@ public sealed class DashboardApi(HttpClient http)
     public async Task<Topology> GetTopologyAsync(bool fresh, CancellationToken cancellationToken = default) =>
         await http.GetFromJsonAsync(fresh ? "api/topology?fresh=true" : "api/topology", WireJsonContext.Default.Topology, cancellationToken)
         ?? throw new InvalidOperationException("The server sent an empty topology.");
+
+    public async Task<IReadOnlyList<Finding>> GetFindingsAsync(CancellationToken cancellationToken = default) =>
+        await http.GetFromJsonAsync("api/findings", WireJsonContext.Default.IReadOnlyListFinding, cancellationToken)
+        ?? throw new InvalidOperationException("The server sent empty findings.");
 }

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Dashboard.E2E.Tests.Infrastructure;
 using Microsoft.Playwright;
+using static Dashboard.E2E.Tests.Infrastructure.PageTools;
 using static Microsoft.Playwright.Assertions;
 
 namespace Dashboard.E2E.Tests;
@@ -20,7 +21,7 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
         var page = await context.NewPageAsync();
         var browserErrors = CollectErrors(page);
 
-        await RunWithDiagnosticsAsync(page, "home", browserErrors, async () =>
+        await RunWithDiagnosticsAsync(fixture, page, "home", browserErrors, async () =>
         {
             await page.GotoAsync($"/?token={fixture.Server.Token}");
 
@@ -70,7 +71,7 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
         var page = await context.NewPageAsync();
         var browserErrors = CollectErrors(page, expectedStatuses: 401);
 
-        await RunWithDiagnosticsAsync(page, "login", browserErrors, async () =>
+        await RunWithDiagnosticsAsync(fixture, page, "login", browserErrors, async () =>
         {
             var response = await page.GotoAsync("/");
             Assert.Equal(401, response?.Status);
@@ -97,63 +98,4 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
 
     private static ILocator Interface(ILocator ns, string name) =>
         ns.Locator($"[data-testid='interface-row'][data-interface='{name}']");
-
-    /// <summary>Script errors, console errors and failed requests: a page that looks right but logs errors is not right.</summary>
-    private static List<string> CollectErrors(IPage page, params int[] expectedStatuses)
-    {
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            // Failed requests are reported below, with their address.
-            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
-                errors.Add($"console: {message.Text}");
-        };
-        page.PageError += (_, error) => errors.Add($"page error: {error}");
-        page.Response += (_, response) =>
-        {
-            if (response.Status >= 400 && !expectedStatuses.Contains(response.Status))
-                errors.Add($"{response.Status} {response.Request.Method} {response.Url}");
-        };
-        page.RequestFailed += (_, request) => errors.Add($"failed: {request.Method} {request.Url} {request.Failure}");
-        return errors;
-    }
-
-    /// <summary>On failure: a screenshot, the browser's errors and the server's log go with the exception.</summary>
-    private async Task RunWithDiagnosticsAsync(IPage page, string name, List<string> browserErrors, Func<Task> test)
-    {
-        try
-        {
-            await test();
-        }
-        catch (Exception e)
-        {
-            var shot = await SaveScreenshotAsync(page, $"{name}-failed.png", copyToDocs: false);
-            throw new InvalidOperationException(
-                $"{e.Message}\n\nScreenshot: {shot}\nBrowser errors:\n  {string.Join("\n  ", browserErrors)}\nServer log:\n{fixture.Server.Log}", e);
-        }
-    }
-
-    /// <summary>
-    /// Into tests/e2e/screenshots/. The README's docs/screenshot.png is refreshed only when
-    /// DASHBOARD_E2E_UPDATE_DOCS=1, so that test runs do not churn a committed file.
-    /// </summary>
-    private static async Task<string> SaveScreenshotAsync(IPage page, string fileName, bool copyToDocs)
-    {
-        Directory.CreateDirectory(Paths.Screenshots);
-        var path = Path.Combine(Paths.Screenshots, fileName);
-        try
-        {
-            await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = true });
-        }
-        catch (PlaywrightException)
-        {
-            return "(none: the page could not be captured)";
-        }
-        if (copyToDocs && Environment.GetEnvironmentVariable("DASHBOARD_E2E_UPDATE_DOCS") == "1")
-        {
-            Directory.CreateDirectory(Paths.Docs);
-            File.Copy(path, Path.Combine(Paths.Docs, "screenshot.png"), overwrite: true);
-        }
-        return path;
-    }
 }

@@ -15,8 +15,11 @@ public sealed class LiveFindingsTests(DashboardFixture fixture) : IClassFixture<
 {
     private static readonly LocatorAssertionsToBeVisibleOptions FirstLoad = new() { Timeout = 60_000 };
 
-    /// <summary>A kernel change must reach the page in a few seconds (the issue asks for ≤ 1 s; this is the test's patience).</summary>
-    private const float Live = 5_000;
+    /// <summary>
+    /// The test's patience for a kernel change to reach the page. The issue's target is ≤ 1 s; the
+    /// measured time is printed. Generous because other suites may load the machine meanwhile.
+    /// </summary>
+    private const float Live = 10_000;
 
     [Fact]
     public async Task Breaking_the_pair_turns_its_row_red_by_push_and_the_shown_fix_turns_it_green()
@@ -40,6 +43,10 @@ public sealed class LiveFindingsTests(DashboardFixture fixture) : IClassFixture<
             await Expect(panel).ToBeVisibleAsync(FirstLoad);
             await Expect(page.GetByTestId("connection")).ToHaveAttributeAsync("data-status", "connected", new() { Timeout = 10_000 });
             await Expect(panel.GetByTestId("failure-scope")).ToHaveTextAsync($"in {ns.Red}");
+            // The focused view lists that namespace's card and pair only.
+            await Expect(page.GetByTestId("namespace-card")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("veth-pair")).ToHaveCountAsync(1);
+            await Expect(page.GetByTestId("veth-pair")).ToContainTextAsync(ns.BlueVeth);
             var rows = panel.GetByTestId("failure-mode");
             await Expect(rows).ToHaveCountAsync(10);
             await Expect(panel).ToHaveAttributeAsync("data-healthy", "true", new() { Timeout = Live });

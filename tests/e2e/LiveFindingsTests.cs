@@ -16,10 +16,12 @@ public sealed class LiveFindingsTests(DashboardFixture fixture) : IClassFixture<
     private static readonly LocatorAssertionsToBeVisibleOptions FirstLoad = new() { Timeout = 60_000 };
 
     /// <summary>
-    /// The test's patience for a kernel change to reach the page. The target is ≤ 1 s; the
-    /// measured time is printed. Generous because other suites may load the machine meanwhile.
+    /// The test's patience for a kernel change to reach the page. The target is ≤ 1 s and
+    /// the measured time is printed (about 0.3–0.5 s on a quiet machine); this only proves the
+    /// push arrives without a reload. Generous because benchmarks churning hundreds of namespaces
+    /// on the same 2-CPU machine have delayed the Debug server's pushes by over 10 s.
     /// </summary>
-    private const float Live = 10_000;
+    private const float Live = 30_000;
 
     [Fact]
     public async Task Breaking_the_pair_turns_its_row_red_by_push_and_the_shown_fix_turns_it_green()
@@ -114,6 +116,24 @@ public sealed class LiveFindingsTests(DashboardFixture fixture) : IClassFixture<
 
                 await finding.GetByTestId("finding-where").ClickAsync();
                 await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#ns-{blueId}$"));
+
+                // Refresh asks the server to re-read the kernel.
+                var fresh = await page.RunAndWaitForRequestAsync(() => page.GetByTestId("refresh").ClickAsync(),
+                    request => request.Url.Contains("api/topology?fresh=true", StringComparison.Ordinal));
+                Assert.Equal(200, (await fresh.ResponseAsync())?.Status);
+
+                // Dark mode, remembered across a reload.
+                const string Background = "() => getComputedStyle(document.documentElement).getPropertyValue('--mud-palette-background').trim()";
+                var light = await page.EvaluateAsync<string>(Background);
+                await page.GetByTestId("dark-mode").ClickAsync();
+                await page.WaitForFunctionAsync($"() => ({Background})() !== '{light}'");
+                await page.ReloadAsync();
+                await Expect(panel).ToBeVisibleAsync(FirstLoad);
+                await Expect(Row(panel, "interface-down")).ToHaveAttributeAsync("data-level", "error", new() { Timeout = Live });
+                Assert.NotEqual(light, await page.EvaluateAsync<string>(Background));
+                await SaveScreenshotAsync(page, "live-dark.png", copyToDocs: false, fullPage: false);
+                await page.GetByTestId("dark-mode").ClickAsync();
+                await page.WaitForFunctionAsync($"() => ({Background})() === '{light}'");
                 Assert.Empty(browserErrors);
             });
         }

@@ -77,6 +77,15 @@ public sealed class FindingsPanelTests : DashboardTestContext
     }
 
     [Fact]
+    public void A_panel_narrowed_to_one_namespace_says_so()
+    {
+        var panel = Render<FindingsPanel>(p => p.Add(c => c.Findings, []).Add(c => c.Scope, "pod-red"));
+
+        Assert.Equal("in pod-red", panel.Find("[data-testid='failure-scope']").TextContent.Trim());
+        Assert.Contains("no failure mode holds in pod-red", panel.Find("[data-testid='failure-summary']").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Before_the_first_read_nothing_claims_the_node_is_healthy()
     {
         var panel = RenderPanel([], loaded: false);
@@ -123,4 +132,16 @@ public sealed class FindingsPanelTests : DashboardTestContext
 
         Assert.Single(copy.Invocations);
     }
+}
+
+public sealed class ConnectionIndicatorTests
+{
+    [Theory]
+    [InlineData(0, "0 s old")]
+    [InlineData(59, "59 s old")]
+    [InlineData(60, "1 min old")]
+    [InlineData(3599, "59 min old")]
+    [InlineData(7200, "2 h old")]
+    public void The_age_of_the_data_reads_as_a_person_would_say_it(int seconds, string expected) =>
+        Assert.Equal(expected, Dashboard.Client.Components.ConnectionIndicator.FormatAge(TimeSpan.FromSeconds(seconds)));
 }

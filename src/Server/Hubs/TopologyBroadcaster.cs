@@ -28,10 +28,11 @@ internal sealed class TopologyBroadcaster(
                 var sent = time.GetTimestamp();
                 try
                 {
-                    if (!ReferenceEquals(state.Topology, lastTopology))
-                        await hub.Clients.All.TopologyChanged(state.Topology);
+                    // Findings first: they are small and what people wait for.
                     if (lastFindings is null || !state.Findings.SequenceEqual(lastFindings))
                         await hub.Clients.All.FindingsChanged(state.Findings);
+                    if (!ReferenceEquals(state.Topology, lastTopology))
+                        await hub.Clients.All.TopologyChanged(state.Topology);
                     lastTopology = state.Topology;
                     lastFindings = state.Findings;
                 }

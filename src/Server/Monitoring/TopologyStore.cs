@@ -257,12 +257,7 @@ internal sealed class TopologyStore : BackgroundService
         if (rescan)
         {
             // Ids first: a change made after this point reaches the monitor, one made before it is in the read.
-            foreach (var inode in TrackOwnNsids(scan))
-            {
-                _snapshots.Remove(inode);
-                _nsids!.Forget(inode);
-                membershipChanged = true;
-            }
+            TrackOwnNsids(scan);
         }
 
         var toRead = scan.Candidates.Where(c => readAll || dirty.Contains(c.Inode) || !_snapshots.ContainsKey(c.Inode)).ToList();
@@ -283,10 +278,11 @@ internal sealed class TopologyStore : BackgroundService
 
     private NamespaceScan? _lastScan;
 
-    /// <summary>Nothing changed in the kernel, but time passed: removals may have outlived their retention.</summary>
+    /// <summary>Nothing changed in the kernel, but time passed: listed removals may have outlived their retention.</summary>
     private TopologyState? Reanalyze()
     {
-        if (_current is not { } current) return null;
+        if (_current is not { } current || !current.Findings.Any(f => f.Rule is FindingRules.VethPairRemoved or FindingRules.NamespaceRemoved))
+            return null;
         var findings = _findings.Update(current.Topology, _time.GetUtcNow());
         return findings.SequenceEqual(current.Findings) ? null : current with { Findings = findings };
     }
@@ -322,13 +318,12 @@ internal sealed class TopologyStore : BackgroundService
 
     /// <summary>
     /// Every namespace gets an id in the dashboard's own namespace, so that its kernel events reach
-    /// the monitor. Also tells a namespace reborn under a known inode (inodes are reused): its id
-    /// in our namespace is not the one we knew. Returns those reborn ones.
+    /// the monitor. Only namespaces without a known id are asked: a namespace that dies gives its
+    /// id back with RTM_DELNSID (<see cref="ForgetDeadNamespaces"/>), so a known id stays right.
     /// </summary>
-    private HashSet<ulong> TrackOwnNsids(NamespaceScan scan)
+    private void TrackOwnNsids(NamespaceScan scan)
     {
         var alive = scan.Candidates.Select(c => c.Inode).ToHashSet();
-        var reborn = new HashSet<ulong>();
         lock (_byOwnNsid)
         {
             foreach (var (inode, id) in _ownNsidOf.Where(kv => !alive.Contains(kv.Key)).ToList())
@@ -337,23 +332,19 @@ internal sealed class TopologyStore : BackgroundService
                 _byOwnNsid.Remove(id);
             }
         }
+        var missing = scan.Candidates.Where(c => c.Inode != _discovery.OwnInode && !_ownNsidOf.ContainsKey(c.Inode)).ToList();
+        if (missing.Count == 0) return;
         using var own = new RtnlClient(NetlinkSocket.Open());
-        foreach (var c in scan.Candidates)
+        foreach (var c in missing)
         {
-            if (c.Inode == _discovery.OwnInode) continue;
             int fd = NamespaceFiles.TryOpen(c, out _);
             if (fd < 0) continue;
             try
             {
                 int id = own.EnsureNsid(fd);
-                bool knew = _ownNsidOf.TryGetValue(c.Inode, out var known);
-                if (knew && known == id) continue;
-                if (knew) reborn.Add(c.Inode);
+                if (id < 0) continue;
                 lock (_byOwnNsid)
                 {
-                    if (knew) _byOwnNsid.Remove(known);
-                    _ownNsidOf.Remove(c.Inode);
-                    if (id < 0) continue;
                     _ownNsidOf[c.Inode] = id;
                     _byOwnNsid[id] = c.Inode;
                 }
@@ -367,7 +358,6 @@ internal sealed class TopologyStore : BackgroundService
                 Native.close(fd);
             }
         }
-        return reborn;
     }
 
     /// <summary>inotify (through FileSystemWatcher) on every namespace folder that exists; folders made later are picked up by the next rescan.</summary>

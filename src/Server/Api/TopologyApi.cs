@@ -20,6 +20,6 @@ internal static class TopologyApi
     private static async Task<Ok<Topology>> GetTopology(TopologyStore store, CancellationToken cancellationToken, bool fresh = false) =>
         TypedResults.Ok((await store.GetAsync(fresh, cancellationToken)).Topology);
 
-    private static async Task<Ok<IReadOnlyList<Finding>>> GetFindings(TopologyStore store, CancellationToken cancellationToken, bool fresh = false) =>
-        TypedResults.Ok((await store.GetAsync(fresh, cancellationToken)).Findings);
+    private static async Task<Ok<IReadOnlyList<Finding>>> GetFindings(TopologyStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok((await store.GetAsync(fresh: false, cancellationToken)).Findings);
 }

@@ -69,7 +69,10 @@ internal sealed class TopologyStore : BackgroundService
     /// <summary>The state as last published, or null before the first read.</summary>
     public TopologyState? Current => _current;
 
-    /// <summary>The live state; with <paramref name="fresh"/>, re-reads every namespace first.</summary>
+    /// <summary>
+    /// The live state; with <paramref name="fresh"/>, re-reads every namespace first and answers
+    /// with the new topology as soon as it is built (its findings may still be the previous ones).
+    /// </summary>
     public async Task<TopologyState> GetAsync(bool fresh, CancellationToken cancellationToken)
     {
         if (!fresh)
@@ -205,7 +208,18 @@ internal sealed class TopologyStore : BackgroundService
 
         try
         {
-            var state = Update(readAll, rescan, dirty, started) ?? Reanalyze();
+            var topology = Update(readAll, rescan, dirty, started);
+            TopologyState? state;
+            if (topology is not null)
+            {
+                // Whoever waits for a fresh topology has it now; the rules run after, and publish.
+                foreach (var w in waiting) w.TrySetResult(new TopologyState(topology, _current?.Findings ?? []));
+                state = new TopologyState(topology, _findings.Update(topology, _time.GetUtcNow()));
+            }
+            else
+            {
+                state = Reanalyze();
+            }
             if (state is not null) Publish(state);
             foreach (var w in waiting) w.TrySetResult(_current!);
         }
@@ -223,8 +237,8 @@ internal sealed class TopologyStore : BackgroundService
         }
     }
 
-    /// <summary>Returns the new state, or null when nothing a client could see has changed.</summary>
-    private TopologyState? Update(bool readAll, bool rescan, HashSet<ulong> dirty, long started)
+    /// <summary>Returns the new topology, or null when nothing a client could see has changed.</summary>
+    private Topology? Update(bool readAll, bool rescan, HashSet<ulong> dirty, long started)
     {
         var warnings = new List<string>();
         NamespaceScan scan;
@@ -273,7 +287,7 @@ internal sealed class TopologyStore : BackgroundService
         _nsids!.Retain(new HashSet<ulong>(_snapshots.Keys));
 
         var topology = _discovery.Build(scan, _snapshots.Values.ToList(), _nsids, warnings, started);
-        return new TopologyState(topology, _findings.Update(topology, _time.GetUtcNow()));
+        return topology;
     }
 
     private NamespaceScan? _lastScan;

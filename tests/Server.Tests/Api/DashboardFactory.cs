@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Dashboard.Server.Tests.Api;
 
@@ -31,6 +33,17 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
 
     /// <summary>A client that does not follow redirects nor keep cookies, to see each answer as it is.</summary>
     public HttpClient RawClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+
+    /// <summary>A SignalR client of /hubs/topology over the test server (long polling), with the token unless <paramref name="withToken"/> is false.</summary>
+    public HubConnection HubConnection(bool withToken = true) =>
+        new HubConnectionBuilder()
+            .WithUrl(new Uri(Server.BaseAddress, "hubs/topology"), o =>
+            {
+                o.HttpMessageHandlerFactory = _ => Server.CreateHandler();
+                o.Transports = HttpTransportType.LongPolling;
+                if (withToken) o.AccessTokenProvider = () => Task.FromResult(Token);
+            })
+            .Build();
 
     public HttpClient AuthorizedClient(string? token = null)
     {

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Dashboard.Server.Tests.Api;
 using Dashboard.Server.Tests.Fixtures;
 using Dashboard.Shared;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Dashboard.Server.Tests.Monitoring;
@@ -26,14 +25,7 @@ public sealed class ChurnTests : IDisposable
     {
         using var client = _factory.AuthorizedClient();
         var anchor = _net.AddNamespace("anchor");
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/topology"), o =>
-            {
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-                o.Transports = HttpTransportType.LongPolling;
-                o.AccessTokenProvider = () => Task.FromResult(_factory.Token);
-            })
-            .Build();
+        await using var hub = _factory.HubConnection();
         int pushes = 0;
         hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), _ => Interlocked.Increment(ref pushes));
         await hub.StartAsync();

@@ -2,7 +2,6 @@ using System.Net.Http.Json;
 using Dashboard.Server.Tests.Api;
 using Dashboard.Server.Tests.Fixtures;
 using Dashboard.Shared;
-using Microsoft.AspNetCore.Http.Connections;
 using Microsoft.AspNetCore.SignalR.Client;
 
 namespace Dashboard.Server.Tests.Monitoring;
@@ -72,14 +71,7 @@ public sealed class LiveStateTests : IAsyncLifetime
     [Fact]
     public async Task A_hub_client_is_pushed_the_change()
     {
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/topology"), o =>
-            {
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-                o.Transports = HttpTransportType.LongPolling;
-                o.AccessTokenProvider = () => Task.FromResult(_factory.Token);
-            })
-            .Build();
+        await using var hub = _factory.HubConnection();
         var ns = _net.Name("pushed");
         var seen = new TaskCompletionSource<Topology>(TaskCreationOptions.RunContinuationsAsynchronously);
         hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), t =>
@@ -97,13 +89,7 @@ public sealed class LiveStateTests : IAsyncLifetime
     [Fact]
     public async Task The_hub_refuses_a_client_without_the_token()
     {
-        await using var hub = new HubConnectionBuilder()
-            .WithUrl(new Uri(_factory.Server.BaseAddress, "hubs/topology"), o =>
-            {
-                o.HttpMessageHandlerFactory = _ => _factory.Server.CreateHandler();
-                o.Transports = HttpTransportType.LongPolling;
-            })
-            .Build();
+        await using var hub = _factory.HubConnection(withToken: false);
 
         var e = await Assert.ThrowsAsync<HttpRequestException>(() => hub.StartAsync());
         Assert.Equal(System.Net.HttpStatusCode.Unauthorized, e.StatusCode);

@@ -7,14 +7,13 @@ internal sealed class NamespaceCandidate(ulong inode)
 {
     public ulong Inode { get; } = inode;
     public string Id => Inode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+    /// <summary>Every way in, bind mounts first (they outlive processes).</summary>
     public List<string> Paths { get; } = [];
     public List<int> Pids { get; } = [];
     public string? IprouteName { get; set; }
     public string? DockerSandbox { get; set; }
     public bool IsRoot { get; set; }
 
-    /// <summary>Paths worth opening, bind mounts first (they outlive processes).</summary>
-    public IEnumerable<string> OpenPaths => Paths;
 }
 
 /// <summary>

@@ -29,11 +29,8 @@ internal sealed class NamespaceSnapshot(
 
     public string? NameOf(int ifindex) => ByIndex.TryGetValue(ifindex, out var l) ? l.Name : null;
 
-    public NamespaceSnapshot WithCandidate(NamespaceCandidate candidate)
-    {
-        Candidate = candidate;
-        return this;
-    }
+    /// <summary>Takes the paths and pids of a later rescan; the kernel data stays as read.</summary>
+    public void UpdateCandidate(NamespaceCandidate candidate) => Candidate = candidate;
 
     public override string ToString() => Candidate.Id;
 }
@@ -48,7 +45,7 @@ internal static class NamespaceFiles
     public static int TryOpen(NamespaceCandidate candidate, out string? error)
     {
         error = null;
-        foreach (var path in candidate.OpenPaths)
+        foreach (var path in candidate.Paths)
         {
             int fd = Native.open(path, Native.O_RDONLY | Native.O_CLOEXEC);
             if (fd < 0)

@@ -6,19 +6,13 @@ using Microsoft.Extensions.Options;
 
 namespace Dashboard.Server.Discovery;
 
-/// <summary>Reads the whole node from the kernel into one immutable <see cref="Topology"/>.</summary>
-public interface ITopologyDiscovery
-{
-    Topology Discover(CancellationToken cancellationToken = default);
-}
-
 /// <summary>
 /// Discovery over rtnetlink in three steps that the live monitor also uses one by one:
 /// <see cref="Enumerate"/> finds the namespaces; <see cref="ReadNamespaces"/> reads some of them
 /// (one socket each, opened inside it in one trip of the <see cref="NamespaceHopper"/>, four
 /// dumps); <see cref="Build"/> places the veth peers and assembles the <see cref="Topology"/>.
 /// </summary>
-internal sealed class TopologyDiscovery : ITopologyDiscovery, IDisposable
+internal sealed class TopologyDiscovery : IDisposable
 {
     private readonly DiscoveryOptions _options;
     private readonly ILogger<TopologyDiscovery> _logger;
@@ -38,6 +32,7 @@ internal sealed class TopologyDiscovery : ITopologyDiscovery, IDisposable
     /// <summary>The inode of the namespace the dashboard itself runs in.</summary>
     public ulong OwnInode => _ownInode;
 
+    /// <summary>Reads the whole node from the kernel into one immutable <see cref="Topology"/>, all three steps at once.</summary>
     public Topology Discover(CancellationToken cancellationToken = default)
     {
         var started = Stopwatch.GetTimestamp();

@@ -27,7 +27,6 @@ public static class DashboardHostExtensions
         services.TryAddSingleton<ProcessRunner>();
         services.AddOptions<MonitoringOptions>().Bind(builder.Configuration.GetSection(MonitoringOptions.Section)).ValidateOnStart();
         services.TryAddSingleton<TopologyDiscovery>();
-        services.TryAddSingleton<ITopologyDiscovery>(sp => sp.GetRequiredService<TopologyDiscovery>());
         services.TryAddSingleton(sp => new FindingsTracker(sp.GetRequiredService<IOptions<MonitoringOptions>>().Value.RemovedRetention));
         services.TryAddSingleton<TopologyStore>();
         services.AddHostedService(sp => sp.GetRequiredService<TopologyStore>());

@@ -255,7 +255,7 @@ internal sealed class TopologyStore : BackgroundService
             }
             foreach (var c in scan.Candidates)
             {
-                if (_snapshots.TryGetValue(c.Inode, out var s)) s.WithCandidate(c);
+                if (_snapshots.TryGetValue(c.Inode, out var s)) s.UpdateCandidate(c);
                 else membershipChanged = true;
             }
             _lastScan = scan;

@@ -95,6 +95,19 @@ delete_namespaces() {
 
 # Deletes the ndb-* namespaces that killed runs left behind: all but those of bench scripts
 # still running (ndb-<pid hex>-<random>-..., see bench_init).
+# The clean-up every bench script ends with: server first (it holds namespaces open while it
+# reads), then this run's namespaces, then temp files; the server log is kept on request.
+# Usage: release_run LABEL (the log is kept as /tmp/ndb-LABEL-<run>-server.log).
+release_run() {
+  stop_server
+  delete_namespaces "$PREFIX-"
+  if [[ ${BENCH_KEEP_LOG:-0} == 1 && -f $SERVER_LOG ]]; then
+    cp "$SERVER_LOG" "/tmp/ndb-$1-$RUN-server.log" && log "server log kept in /tmp/ndb-$1-$RUN-server.log"
+  fi
+  rm -rf "$WORK"
+  [[ -n $DATA_DIR ]] && rm -rf "$DATA_DIR"
+}
+
 sweep_stale() {
   local ns pid keep=0 batch
   batch=$(mktemp /tmp/ndb-bench-del.XXXXXX)

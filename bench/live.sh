@@ -61,13 +61,7 @@ cleanup() {
   set +e
   [[ -n $LISTENER ]] && kill "$LISTENER" 2>/dev/null && wait "$LISTENER" 2>/dev/null
   [[ -n $MONITOR ]] && kill "$MONITOR" 2>/dev/null && wait "$MONITOR" 2>/dev/null
-  stop_server
-  delete_namespaces "$PREFIX-"
-  if [[ ${BENCH_KEEP_LOG:-0} == 1 && -f $SERVER_LOG ]]; then
-    cp "$SERVER_LOG" "/tmp/ndb-live-$RUN-server.log" && log "server log kept in /tmp/ndb-live-$RUN-server.log"
-  fi
-  rm -rf "$WORK"
-  [[ -n $DATA_DIR ]] && rm -rf "$DATA_DIR"
+  release_run live
   exit "$rc"
 }
 trap cleanup EXIT

@@ -59,13 +59,7 @@ cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
   set +e
-  stop_server
-  delete_namespaces "$PREFIX-"
-  if [[ ${BENCH_KEEP_LOG:-0} == 1 && -f $SERVER_LOG ]]; then
-    cp "$SERVER_LOG" "/tmp/ndb-bench-$RUN-server.log" && log "server log kept in /tmp/ndb-bench-$RUN-server.log"
-  fi
-  rm -rf "$WORK"
-  [[ -n $DATA_DIR ]] && rm -rf "$DATA_DIR"
+  release_run bench
   exit "$rc"
 }
 trap cleanup EXIT

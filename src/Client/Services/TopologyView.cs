@@ -19,6 +19,24 @@ public static class TopologyView
     public static NetworkInterface? FindInterface(Topology topology, string namespaceId, string name) =>
         topology.FindNamespace(namespaceId)?.Interfaces.FirstOrDefault(i => i.Name == name);
 
+    /// <summary>
+    /// How a URL names a namespace: <c>host</c>, its iproute2 name, else its id (the references the
+    /// API takes; a pod's display name may hold characters a path segment should not).
+    /// </summary>
+    public static string Reference(NetworkNamespace ns) => ns.IsRoot ? "host" : ns.Name ?? ns.Id;
+
+    /// <summary>Finds a namespace by a URL's reference: <c>host</c>/<c>root</c>, an id, an iproute2 name or a display name.</summary>
+    public static NetworkNamespace? Resolve(Topology topology, string reference) =>
+        reference is "host" or "root"
+            ? topology.Namespaces.FirstOrDefault(n => n.IsRoot)
+            : topology.Namespaces.FirstOrDefault(n => n.Id == reference)
+              ?? topology.Namespaces.FirstOrDefault(n => n.Name == reference)
+              ?? topology.Namespaces.FirstOrDefault(n => n.DisplayName == reference);
+
+    /// <summary>The details page of an interface, relative to the app's base (<c>interfaces/pod-red/veth-red</c>), with a query kept.</summary>
+    public static string InterfaceHref(string namespaceReference, string iface, string? query = null) =>
+        $"interfaces/{Uri.EscapeDataString(namespaceReference)}/{Uri.EscapeDataString(iface)}{query}";
+
     /// <summary>The host first, then by name: the order a person scans in.</summary>
     public static IEnumerable<NetworkNamespace> Ordered(IEnumerable<NetworkNamespace> namespaces) =>
         namespaces.OrderByDescending(n => n.IsRoot).ThenBy(n => n.DisplayName, StringComparer.Ordinal);

@@ -65,6 +65,39 @@ internal sealed partial class FixtureNamespaces : IAsyncDisposable
         }
     }
 
+    /// <summary>The "node" namespace of <see cref="AddBridgeAsync"/>, holding the bridge.</summary>
+    public string Node => $"{Prefix}-node";
+
+    public string Bridge => $"{Prefix}br";
+
+    public string Pod(int i) => $"{Prefix}-pod{i.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>The node-side end of pod <paramref name="i"/>'s pair, enslaved to <see cref="Bridge"/>.</summary>
+    public string HostVeth(int i) => $"{Prefix}h{i.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>
+    /// What the CNI bridge plugin builds, made with <c>ip</c>: <see cref="Node"/> with bridge
+    /// <see cref="Bridge"/> (10.214.x.1/24, up) and <paramref name="pods"/> pod namespaces, each
+    /// with <c>eth0</c> (10.214.x.(10+i)/24, up) whose peer is enslaved to the bridge.
+    /// </summary>
+    public async Task AddBridgeAsync(int pods)
+    {
+        var subnet = Convert.ToInt32(Prefix[^2..], 16).ToString(CultureInfo.InvariantCulture);
+        await AddNamespaceAsync(Node);
+        await Command.RunCheckedAsync("ip", "-n", Node, "link", "add", Bridge, "type", "bridge");
+        await Command.RunCheckedAsync("ip", "-n", Node, "address", "add", $"10.214.{subnet}.1/24", "dev", Bridge);
+        await Command.RunCheckedAsync("ip", "-n", Node, "link", "set", Bridge, "up");
+        for (var i = 1; i <= pods; i++)
+        {
+            await AddNamespaceAsync(Pod(i));
+            await Command.RunCheckedAsync("ip", "-n", Node, "link", "add", HostVeth(i), "type", "veth", "peer", "name", "eth0", "netns", Pod(i));
+            await Command.RunCheckedAsync("ip", "-n", Node, "link", "set", HostVeth(i), "master", Bridge, "up");
+            await Command.RunCheckedAsync("ip", "-n", Pod(i), "address", "add", $"10.214.{subnet}.{(10 + i).ToString(CultureInfo.InvariantCulture)}/24", "dev", "eth0");
+            await Command.RunCheckedAsync("ip", "-n", Pod(i), "link", "set", "eth0", "up");
+            await Command.RunCheckedAsync("ip", "-n", Pod(i), "link", "set", "lo", "up");
+        }
+    }
+
     /// <summary>The namespace id the API uses: the inode of the namespace file.</summary>
     public static async Task<string> InodeAsync(string name) =>
         (await Command.RunCheckedAsync("stat", "-L", "-c", "%i", $"/run/netns/{name}")).Trim();

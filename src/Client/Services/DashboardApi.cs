@@ -13,4 +13,11 @@ public sealed class DashboardApi(HttpClient http)
     public async Task<IReadOnlyList<Finding>> GetFindingsAsync(CancellationToken cancellationToken = default) =>
         await http.GetFromJsonAsync("api/findings", WireJsonContext.Default.IReadOnlyListFinding, cancellationToken)
         ?? throw new InvalidOperationException("The server sent empty findings.");
+
+    /// <summary>`ethtool -S` of one interface, read by the server now. A failed `ethtool` comes back as warnings, not as an error.</summary>
+    public async Task<InterfaceCounters> GetCountersAsync(string namespaceId, string iface, CancellationToken cancellationToken = default) =>
+        await http.GetFromJsonAsync(
+            $"api/namespaces/{Uri.EscapeDataString(namespaceId)}/interfaces/{Uri.EscapeDataString(iface)}/counters",
+            WireJsonContext.Default.InterfaceCounters, cancellationToken)
+        ?? throw new InvalidOperationException("The server sent empty counters.");
 }

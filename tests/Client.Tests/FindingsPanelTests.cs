@@ -41,7 +41,7 @@ public sealed class FindingsPanelTests : DashboardTestContext
         Assert.Equal("veth-blue", finding.GetAttribute("data-interface"));
         var where = finding.QuerySelector("[data-testid='finding-where']")!;
         Assert.Equal("pod-blue / veth-blue", where.TextContent.Trim());
-        Assert.Equal("#ns-4026532245", where.GetAttribute("href"));
+        Assert.Equal("interfaces/pod-blue/veth-blue", where.GetAttribute("href"));
         Assert.Equal("ip -n pod-blue link set veth-blue up", finding.QuerySelector("[data-testid='fix-command']")!.TextContent.Trim());
         Assert.Single(finding.QuerySelectorAll("[data-testid='copy-fix']"));
 
@@ -131,6 +131,15 @@ public sealed class FindingsPanelTests : DashboardTestContext
         panel.Find("[data-testid='copy-fix']").Click();
 
         Assert.Single(copy.Invocations);
+    }
+
+    [Fact]
+    public void A_finding_links_to_its_interface_details_keeping_the_query_or_to_its_namespace()
+    {
+        Assert.Equal("interfaces/pod-blue/veth-blue?ns=pod-blue", Dashboard.Client.Services.FailureModes.Href(InterfaceDown(), "?ns=pod-blue"));
+        // A display name that is not a plain name (a pod's "default/nginx") goes by the namespace id.
+        Assert.Equal("interfaces/4026532245/veth-blue", Dashboard.Client.Services.FailureModes.Href(InterfaceDown(ns: "default/nginx")));
+        Assert.Equal("?ns=pod-red", Dashboard.Client.Services.FailureModes.Href(InterfaceDown(ns: "pod-red") with { Interface = null }));
     }
 }
 

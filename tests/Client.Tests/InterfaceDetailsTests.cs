@@ -94,9 +94,13 @@ public sealed class InterfaceDetailsTests : DashboardTestContext
         Assert.Equal("veth-blue", link.TextContent.Trim());
         Assert.Equal("interfaces/pod-blue/veth-blue", link.GetAttribute("href"));
 
+        // The local table is hidden until asked for.
         var routes = drawer.FindAll("[data-testid='drawer-route']");
-        Assert.Equal(3, routes.Count);
+        Assert.Equal(2, routes.Count);
         Assert.Contains("10.0.1.254", routes[1].TextContent, StringComparison.Ordinal);
+        drawer.Find("[data-testid='drawer-local-routes']").Click();
+        routes = drawer.FindAll("[data-testid='drawer-route']");
+        Assert.Equal(3, routes.Count);
         Assert.Contains("local", routes[2].TextContent, StringComparison.Ordinal);
 
         var commands = drawer.FindAll("[data-testid='drawer-command']").Select(c => c.TextContent.Trim()).ToList();

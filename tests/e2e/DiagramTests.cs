@@ -95,6 +95,32 @@ public sealed class DiagramTests(DiagramTests.BridgeFixture fixture) : IClassFix
             var toGreen = watch.Elapsed;
             Assert.Equal(before, await PositionsAsync(page));
             Assert.True(await page.EvaluateAsync<bool>("() => window.__ndSamePage === true"), "The page reloaded.");
+
+            // Click the pair: the details of its first end, at a URL of their own, with live counters.
+            await pair.Locator(".nd-edge-hit").ClickAsync(new() { Force = true });
+            var drawer = page.GetByTestId("drawer");
+            await Expect(drawer).ToBeVisibleAsync();
+            var end = await pair.GetAttributeAsync("data-a-if");
+            var endNs = await pair.GetAttributeAsync("data-a-ns");
+            var peer = end == ns.RedVeth ? ns.BlueVeth : ns.RedVeth;
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/interfaces/{endNs}/{end}$"));
+            await Expect(drawer.GetByTestId("drawer-title")).ToHaveTextAsync(end!);
+            await Expect(drawer.GetByTestId("drawer-peer")).ToContainTextAsync(peer);
+            await Expect(drawer.GetByTestId("drawer-command").First).ToContainTextAsync($"ip -n {endNs} link show {end}");
+            await Expect(drawer.Locator("[data-testid='drawer-counter'][data-name='peer_ifindex']")).ToHaveCountAsync(1, new() { Timeout = 10_000 });
+            await SaveScreenshotAsync(page, "drawer.png", copyToDocs: false, fullPage: false);
+            // Its peer link opens the other end.
+            await drawer.GetByTestId("drawer-peer-link").ClickAsync();
+            await Expect(drawer.GetByTestId("drawer-title")).ToHaveTextAsync(peer);
+            await drawer.GetByTestId("drawer-close").ClickAsync();
+            await Expect(drawer).ToHaveCountAsync(0);
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/$"));
+
+            // A teammate's pasted link opens straight on the drawer.
+            await page.GotoAsync($"/interfaces/{ns.Pod(1)}/eth0");
+            await Expect(drawer.GetByTestId("drawer-title")).ToHaveTextAsync("eth0", new() { Timeout = 60_000 });
+            await Expect(drawer.GetByTestId("drawer-master")).ToHaveCountAsync(0);
+            await Expect(drawer.GetByTestId("drawer-peer")).ToContainTextAsync(ns.HostVeth(1));
             Assert.Empty(browserErrors);
             Console.WriteLine($"diagram: edge red after {toRed.TotalMilliseconds:F0} ms, green after {toGreen.TotalMilliseconds:F0} ms");
         });

@@ -92,7 +92,7 @@ public sealed class LiveFindingsTests(DashboardFixture fixture) : IClassFixture<
     }
 
     [Fact]
-    public async Task The_whole_node_view_lists_a_finding_of_the_fixture_with_a_link_to_its_card()
+    public async Task The_whole_node_view_lists_a_finding_of_the_fixture_with_a_link_to_its_interface_details()
     {
         var ns = fixture.Namespaces;
         var blueId = await FixtureNamespaces.InodeAsync(ns.Blue);
@@ -114,8 +114,15 @@ public sealed class LiveFindingsTests(DashboardFixture fixture) : IClassFixture<
                 await Expect(Row(panel, "interface-down")).ToHaveAttributeAsync("data-level", "error");
                 await Expect(finding.GetByTestId("fix-command")).ToHaveTextAsync($"ip -n {ns.Blue} link set {ns.BlueVeth} up");
 
+                // "Where" opens that interface's details, at a URL a teammate can open.
                 await finding.GetByTestId("finding-where").ClickAsync();
-                await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"#ns-{blueId}$"));
+                await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex($"/interfaces/{ns.Blue}/{ns.BlueVeth}$"));
+                var drawer = page.GetByTestId("drawer");
+                await Expect(drawer).ToHaveAttributeAsync("data-namespace", blueId);
+                await Expect(drawer.GetByTestId("drawer-state")).ToHaveAttributeAsync("data-up", "false");
+                await Expect(drawer.GetByTestId("drawer-fix")).ToHaveTextAsync($"ip -n {ns.Blue} link set {ns.BlueVeth} up");
+                await drawer.GetByTestId("drawer-close").ClickAsync();
+                await Expect(drawer).ToHaveCountAsync(0);
 
                 // Refresh asks the server to re-read the kernel.
                 var fresh = await page.RunAndWaitForRequestAsync(() => page.GetByTestId("refresh").ClickAsync(),

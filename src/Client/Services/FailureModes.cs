@@ -57,6 +57,21 @@ public static class FailureModes
         return finding.Interface is { } i ? $"{ns} / {i}" : ns;
     }
 
+    /// <summary>
+    /// Where a finding's "where" link goes: the interface's details (<c>interfaces/pod-blue/veth-blue</c>,
+    /// the page's query kept), or the namespace alone (<c>?ns=pod-blue</c>) when it names no interface.
+    /// </summary>
+    public static string Href(Finding finding, string? query = null)
+    {
+        var name = finding.NamespaceName is { } n && IsPlainName(n) ? n : finding.NamespaceId;
+        return finding.Interface is { } iface
+            ? TopologyView.InterfaceHref(name, iface, query)
+            : $"?ns={Uri.EscapeDataString(finding.NamespaceName ?? finding.NamespaceId)}";
+    }
+
+    private static bool IsPlainName(string name) =>
+        name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');
+
     private static int Order(Finding f) => f.Severity switch
     {
         Severities.Error => 0,

@@ -66,8 +66,11 @@ public static class FailureModes
         var name = finding.NamespaceName is { } n && IsPlainName(n) ? n : finding.NamespaceId;
         return finding.Interface is { } iface
             ? TopologyView.InterfaceHref(name, iface, query)
-            : $"?ns={Uri.EscapeDataString(finding.NamespaceName ?? finding.NamespaceId)}";
+            : LocateHref(finding);
     }
+
+    /// <summary>The page narrowed to the finding's namespace: the diagram rings it and centres on it.</summary>
+    public static string LocateHref(Finding finding) => $"?ns={Uri.EscapeDataString(finding.NamespaceName ?? finding.NamespaceId)}";
 
     private static bool IsPlainName(string name) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.');

@@ -130,7 +130,7 @@ public sealed class DashboardState(DashboardApi api, NavigationManager navigatio
         {
             if (Topology is { } current && topology.TakenAt < current.TakenAt)
                 return false;
-            Topology = topology;
+            Topology = TopologyReuse.Reuse(Topology, topology);
             UpdatedAt = DateTimeOffset.Now;
         }
         Notify();

@@ -69,29 +69,50 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
     [Fact]
     public async Task Without_the_token_the_page_is_the_login_page_and_shows_no_data()
     {
+        var ns = fixture.Namespaces;
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
         var browserErrors = CollectErrors(page, expectedStatuses: 401);
 
         await RunWithDiagnosticsAsync(fixture, page, "login", browserErrors, async () =>
         {
-            var response = await page.GotoAsync("/");
+            // A link a teammate pasted, opened by a browser that never logged in.
+            var response = await page.GotoAsync($"/?ns={ns.Red}");
             Assert.Equal(401, response?.Status);
-            await Expect(page.Locator("input#token")).ToBeVisibleAsync();
+            var token = page.Locator("input#token");
+            await Expect(token).ToBeVisibleAsync();
             await Expect(page.GetByTestId("namespace-card")).ToHaveCountAsync(0);
             var html = await page.ContentAsync();
-            Assert.DoesNotContain(fixture.Namespaces.Red, html, StringComparison.Ordinal);
-            Assert.DoesNotContain(fixture.Namespaces.RedVeth, html, StringComparison.Ordinal);
-            await SaveScreenshotAsync(page, "login.png", copyToDocs: false);
+            Assert.DoesNotContain(ns.Blue, html, StringComparison.Ordinal);
+            Assert.DoesNotContain(ns.RedVeth, html, StringComparison.Ordinal);
+            Assert.DoesNotContain(ns.RedAddress.Split('/')[0], html, StringComparison.Ordinal);
+            Assert.DoesNotContain(fixture.Server.Token, html, StringComparison.Ordinal);
+            await SaveScreenshotAsync(page, "login.png", copyToDocs: false, fullPage: false);
+            await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Dark });
+            await SaveScreenshotAsync(page, "login-dark.png", copyToDocs: false, fullPage: false);
+            await page.EmulateMediaAsync(new() { ColorScheme = ColorScheme.Light });
 
-            // A wrong token is told so, and still sees nothing.
-            await page.GotoAsync("/?token=0123456789abcdef0123456789abcdef");
+            // A wrong token is told so, still sees nothing, and keeps the page it asked for.
+            await token.FillAsync("0123456789abcdef0123456789abcdef");
+            var wrong = await page.RunAndWaitForResponseAsync(() => token.PressAsync("Enter"),
+                r => r.Request.IsNavigationRequest && r.Url.Contains("token=", StringComparison.Ordinal));
+            Assert.Equal(401, wrong.Status);
             await Expect(page.Locator("#login-error")).ToBeVisibleAsync();
-            Assert.DoesNotContain(fixture.Namespaces.Red, await page.ContentAsync(), StringComparison.Ordinal);
+            Assert.DoesNotContain(ns.Blue, await page.ContentAsync(), StringComparison.Ordinal);
+            await SaveScreenshotAsync(page, "login-wrong.png", copyToDocs: false, fullPage: false);
 
             // The API behind the page answers 401 too.
             var api = await context.APIRequest.GetAsync("/api/topology");
             Assert.Equal(401, api.Status);
+
+            // The right token opens the page that was asked for, and the address holds no token.
+            await token.FillAsync(fixture.Server.Token);
+            await token.PressAsync("Enter");
+            await Expect(Namespace(page, ns.Red)).ToBeVisibleAsync(FirstLoad);
+            await Expect(page.GetByTestId("namespace-card")).ToHaveCountAsync(1);
+            Assert.EndsWith($"/?ns={ns.Red}", page.Url, StringComparison.Ordinal);
+            await Expect(page.GetByTestId("connection")).ToHaveAttributeAsync("data-status", "connected", new() { Timeout = 30_000 });
+            Assert.Empty(browserErrors);
         });
     }
 

@@ -61,7 +61,10 @@ public sealed class TokenAuthenticationHandler(
             return;
         }
         Response.ContentType = "text/html; charset=utf-8";
-        await Response.WriteAsync(LoginPage.Render(wrongToken: Request.Query.ContainsKey("token")));
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers.ContentSecurityPolicy = LoginPage.ContentSecurityPolicy;
+        Response.Headers.XContentTypeOptions = "nosniff";
+        await Response.WriteAsync(LoginPage.Render(LoginPage.ProblemOf(Request), ReturnPath.Of(Request)));
     }
 
     public static bool IsApiRequest(HttpRequest request) =>

@@ -2,7 +2,8 @@ namespace Dashboard.Server.Security;
 
 /// <summary>
 /// `/?token=…` (the link printed at start, or the login form) logs a browser in: a right token
-/// sets the cookie and redirects to the same page without the token in the address.
+/// sets the cookie and redirects, without the token in the address, to the form's <c>returnUrl</c>
+/// or else to the same page. Either way only to a local path (<see cref="ReturnPath.Sanitize"/>).
 /// </summary>
 public sealed class TokenLoginMiddleware(RequestDelegate next, AccessToken token)
 {
@@ -21,9 +22,11 @@ public sealed class TokenLoginMiddleware(RequestDelegate next, AccessToken token
                 MaxAge = TimeSpan.FromDays(30),
                 IsEssential = true,
             });
-            var rest = request.Query.Where(q => q.Key != "token").Select(q => $"{Uri.EscapeDataString(q.Key)}={Uri.EscapeDataString(q.Value.ToString())}");
-            var query = string.Join('&', rest);
-            context.Response.Redirect($"{request.PathBase}{request.Path}{(query.Length > 0 ? "?" + query : "")}");
+            var target = request.Query.TryGetValue(ReturnPath.Parameter, out var returnUrl)
+                ? returnUrl.ToString()
+                : ReturnPath.SamePageWithoutToken(request);
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.Redirect(ReturnPath.Sanitize(target));
             return Task.CompletedTask;
         }
         return next(context);

@@ -1,0 +1,68 @@
+using Dashboard.Shared;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.SignalR.Client;
+
+namespace Dashboard.Client.Services;
+
+/// <summary>
+/// The hub connection as <see cref="DashboardState"/> uses it: start, the three lifecycle events,
+/// dispose. <see cref="HubLiveConnection"/> in the app; tests stand in for the server with a fake.
+/// </summary>
+internal interface ILiveConnection : IAsyncDisposable
+{
+    /// <summary>The connection dropped and automatic reconnect is trying.</summary>
+    event Func<Exception?, Task>? Reconnecting;
+
+    /// <summary>Automatic reconnect succeeded.</summary>
+    event Func<string?, Task>? Reconnected;
+
+    /// <summary>The connection is gone for good (the retry policy gave up, or the server closed it): a new one must be made.</summary>
+    event Func<Exception?, Task>? Closed;
+
+    Task StartAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>Makes a connection that hands what the hub pushes to the two callbacks.</summary>
+internal delegate ILiveConnection LiveConnectionFactory(Action<Topology> onTopology, Action<IReadOnlyList<Finding>> onFindings);
+
+/// <summary>The SignalR connection to <c>/hubs/topology</c>, reconnecting by <see cref="LiveRetryPolicy"/>.</summary>
+internal sealed class HubLiveConnection : ILiveConnection
+{
+    private readonly HubConnection _hub;
+
+    private HubLiveConnection(HubConnection hub) => _hub = hub;
+
+    public static HubLiveConnection Create(NavigationManager navigation, Action<Topology> onTopology, Action<IReadOnlyList<Finding>> onFindings)
+    {
+        var hub = new HubConnectionBuilder()
+            .WithUrl(navigation.BaseUri + "hubs/topology")
+            .WithAutomaticReconnect(new LiveRetryPolicy())
+            .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default))
+            .Build();
+        hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), t => { onTopology(t); return Task.CompletedTask; });
+        hub.On<IReadOnlyList<Finding>>(nameof(ITopologyClient.FindingsChanged), f => { onFindings(f); return Task.CompletedTask; });
+        return new HubLiveConnection(hub);
+    }
+
+    public event Func<Exception?, Task>? Reconnecting
+    {
+        add => _hub.Reconnecting += value;
+        remove => _hub.Reconnecting -= value;
+    }
+
+    public event Func<string?, Task>? Reconnected
+    {
+        add => _hub.Reconnected += value;
+        remove => _hub.Reconnected -= value;
+    }
+
+    public event Func<Exception?, Task>? Closed
+    {
+        add => _hub.Closed += value;
+        remove => _hub.Closed -= value;
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => _hub.StartAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _hub.DisposeAsync();
+}

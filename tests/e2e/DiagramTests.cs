@@ -86,14 +86,14 @@ public sealed class DiagramTests(DiagramTests.BridgeFixture fixture) : IClassFix
             await Expect(NamespaceShape(diagram, ns.Red)).ToHaveAttributeAsync("data-state", "error");
             // The failure-mode row says the same, and no other namespace moved.
             await Expect(page.Locator("[data-testid='failure-mode'][data-rule='interface-down']")).ToHaveAttributeAsync("data-level", "error");
-            Assert.Equal(before, await PositionsAsync(page));
+            await AssertNothingMovedAsync(page, before);
             await SaveScreenshotAsync(page, "diagram-broken.png", copyToDocs: false, fullPage: false);
 
             watch.Restart();
             await Command.RunCheckedAsync("ip", "-n", ns.Red, "link", "set", ns.RedVeth, "up");
             await Expect(pair).ToHaveAttributeAsync("data-state", "ok", new() { Timeout = Live });
             var toGreen = watch.Elapsed;
-            Assert.Equal(before, await PositionsAsync(page));
+            await AssertNothingMovedAsync(page, before);
             Assert.True(await page.EvaluateAsync<bool>("() => window.__ndSamePage === true"), "The page reloaded.");
 
             // Click the pair: the details of its first end, at a URL of their own, with live counters.
@@ -131,6 +131,12 @@ public sealed class DiagramTests(DiagramTests.BridgeFixture fixture) : IClassFix
 
     private static ILocator Edge(ILocator diagram, string ns, string iface) =>
         diagram.Locator($"[data-testid='diagram-edge'][data-a-ns='{ns}'][data-a-if='{iface}']");
+
+    private static async Task AssertNothingMovedAsync(IPage page, string before)
+    {
+        var after = await PositionsAsync(page);
+        Assert.True(before == after, $"Something moved.\nBefore:\n{before}\n\nAfter:\n{after}");
+    }
 
     /// <summary>Where every namespace is drawn, by name (transform of tiles, rect of boxes).</summary>
     private static async Task<string> PositionsAsync(IPage page) => await page.EvaluateAsync<string>("""

@@ -174,6 +174,29 @@ public sealed class DiagramLayoutTests
         Assert.Contains(" C", edge.PathData, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_bridge_node_that_appears_later_goes_on_the_right_and_moves_nothing_already_drawn()
+    {
+        var node = new NodeBuilder();
+        var first = node.Node("node-a");
+        node.Pod("pod1", first);
+        node.Seed();
+        var layout = new DiagramLayout();
+        var before = layout.Build(node.Build(), []);
+
+        var second = node.Node("node-b", "br1");
+        node.Pod("pod2", second, "br1");
+        var after = layout.Build(node.Build(), []);
+
+        foreach (var tile in before.Tiles)
+            Assert.Equal((tile.X, tile.Y), after.Tiles.Where(t => t.NamespaceId == tile.NamespaceId).Select(t => (t.X, t.Y)).Single());
+        foreach (var box in before.Boxes)
+            Assert.Equal((box.X, box.Y), after.Boxes.Where(b => b.NamespaceId == box.NamespaceId).Select(b => (b.X, b.Y)).Single());
+        var added = after.Boxes.Single(b => b.NamespaceId == second);
+        Assert.True(added.X > before.Boxes.Max(b => b.X), "The new hub is not on the right.");
+        Assert.True(after.Width > before.Width);
+    }
+
     private static bool Overlaps((double X, double Y, double Width, double Height) a, (double X, double Y, double Width, double Height) b) =>
         a.X < b.X + b.Width && b.X < a.X + a.Width && a.Y < b.Y + b.Height && b.Y < a.Y + a.Height;
 }

@@ -21,7 +21,12 @@ internal static class PageTools
             if (response.Status >= 400 && !expectedStatuses.Contains(response.Status))
                 errors.Add($"{response.Status} {response.Request.Method} {response.Url}");
         };
-        page.RequestFailed += (_, request) => errors.Add($"failed: {request.Method} {request.Url} {request.Failure}");
+        // A request the page itself cancelled (the details drawer closed while its counters were being read) is not a failure.
+        page.RequestFailed += (_, request) =>
+        {
+            if (request.Failure != "net::ERR_ABORTED")
+                errors.Add($"failed: {request.Method} {request.Url} {request.Failure}");
+        };
         return errors;
     }
 

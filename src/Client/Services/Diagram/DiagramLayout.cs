@@ -10,7 +10,7 @@ public sealed record DiagramOptions(string? Filter = null, string? Focus = null,
 /// Lays the node out as columns, one per "hub" (the host, a namespace holding a bridge with
 /// members, or one with many veth pairs): the hub's box on top, and under it one frame per bridge
 /// holding its members as tiles, the way a CNI node is built. Namespaces paired only with each
-/// other get a lane each in a last column; namespaces with no pair a last frame.
+/// other get a lane each in a column after the host's; namespaces with no pair a frame under them.
 /// <para>
 /// The layout remembers where it put things (one instance per page): a namespace keeps its slot
 /// while it is shown, a new one takes a free slot, frames grow but do not shrink while the page is
@@ -57,6 +57,7 @@ public sealed class DiagramLayout
     private readonly Dictionary<string, string> _laneOf = new(StringComparer.Ordinal);
     private double _boxRow;
     private int _laneRows;
+    private double _othersWidth;
 
     public DiagramModel Build(Topology topology, IReadOnlyList<Finding> findings, DiagramOptions? options = null)
     {
@@ -113,10 +114,15 @@ public sealed class DiagramLayout
         var boxLines = _hubOrder.ToDictionary(id => id, id => BoxLines(byId[id], health), StringComparer.Ordinal);
         _boxRow = Math.Max(_boxRow, boxLines.Values.Select(l => BoxHeight(l.Shown.Count, l.More)).DefaultIfEmpty(0).Max());
 
+        // Columns: the host, then the namespaces that are not hubs (lanes and the no-pair frame),
+        // then the other hubs in the order they appeared: a hub that appears later goes on the
+        // right and moves nothing that was already drawn.
         var x = Margin;
         var height = Margin + _boxRow;
-        foreach (var hubId in _hubOrder)
+        for (var c = 0; c < _hubOrder.Count; c++)
         {
+            if (c == 1) LayoutOthers();
+            var hubId = _hubOrder[c];
             var hub = byId[hubId];
             var keys = UpdateGroupOrder(hubId, members.Keys.Where(k => k.StartsWith(hubId + "/", StringComparison.Ordinal)));
             var frames = keys.Select(k => (Key: k, Members: members[k])).ToList();
@@ -141,28 +147,38 @@ public sealed class DiagramLayout
             height = Math.Max(height, y);
             x += columnWidth + ColumnGap;
         }
+        if (_hubOrder.Count < 2) LayoutOthers();
+        var width = x - ColumnGap + Margin;
 
-        // The last column: lanes of namespaces paired with each other, then those with no pair.
-        var linked = rest.Where(n => linksOf[n.Id].Count > 0).ToList();
-        var isolated = rest.Where(n => linksOf[n.Id].Count == 0).ToList();
-        var (lanesWidth, lanesBottom) = LayoutLanes(linked, linksOf, byId, view, health, x, Margin, groups, tiles, edges, tileAt);
-        var otherWidth = lanesWidth;
-        var otherBottom = lanesBottom;
-        if (isolated.Count > 0)
+        // Lanes of namespaces paired with each other, then the frame of those with no pair; as
+        // wide as it has ever been while the page is open (so the hubs to its right stay put).
+        void LayoutOthers()
         {
-            var y = lanesBottom > Margin ? lanesBottom + SectionGap : Margin;
-            var list = isolated.Select(n => new Member(n, null, null)).ToList();
-            var group = LayoutGroup(IsolatedKey, null, list, view, health, x, y, 0, 0, tiles, edges, tileAt);
-            groups.Add(group);
-            otherWidth = Math.Max(otherWidth, group.Width);
-            otherBottom = y + group.Height;
+            var linked = rest.Where(n => linksOf[n.Id].Count > 0).ToList();
+            var isolated = rest.Where(n => linksOf[n.Id].Count == 0).ToList();
+            var start = x + GroupPad;
+            var (lanesWidth, lanesBottom) = LayoutLanes(linked, linksOf, byId, view, health, start, Margin, groups, tiles, edges, tileAt);
+            var otherWidth = lanesWidth;
+            var otherBottom = lanesBottom;
+            if (isolated.Count > 0)
+            {
+                var y = lanesBottom > Margin ? lanesBottom + SectionGap : Margin;
+                var list = isolated.Select(n => new Member(n, null, null)).ToList();
+                var group = LayoutGroup(IsolatedKey, null, list, view, health, x, y, 0, 0, tiles, edges, tileAt);
+                groups.Add(group);
+                otherWidth = Math.Max(otherWidth, group.Width);
+                otherBottom = y + group.Height;
+            }
+            else
+            {
+                ForgetGroup(IsolatedKey);
+            }
+            if (otherWidth > 0)
+                _othersWidth = Math.Max(_othersWidth, Math.Max(otherWidth, 2 * TileWidth + PairGap + 2 * GroupPad));
+            height = Math.Max(height, otherBottom);
+            if (_othersWidth > 0)
+                x += _othersWidth + ColumnGap;
         }
-        else
-        {
-            ForgetGroup(IsolatedKey);
-        }
-        height = Math.Max(height, otherBottom);
-        var width = otherWidth > 0 ? x + otherWidth + Margin : x - ColumnGap + Margin;
 
         foreach (var tile in tiles)
             if (tile.Interface is not null)
@@ -199,6 +215,7 @@ public sealed class DiagramLayout
         _laneOf.Clear();
         _boxRow = 0;
         _laneRows = 0;
+        _othersWidth = 0;
     }
 
     public static string GroupKey(string hubId, string bridge) => $"{hubId}/{bridge}";

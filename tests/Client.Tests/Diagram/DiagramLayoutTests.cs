@@ -197,6 +197,26 @@ public sealed class DiagramLayoutTests
         Assert.True(after.Width > before.Width);
     }
 
+    [Fact]
+    public void A_bridge_that_grows_past_the_limit_collapses_to_a_small_frame()
+    {
+        var node = new NodeBuilder();
+        var cni = node.Node("node");
+        var layout = new DiagramLayout();
+        foreach (var i in Enumerable.Range(1, 20))
+            node.Pod($"pod{i}", cni);
+        var open = layout.Build(node.Build(), []).Groups.Single(g => g.HubNamespaceId == cni);
+        Assert.Equal(3, open.BusYs.Count); // 20 tiles, 8 a row
+
+        foreach (var i in Enumerable.Range(21, 10))
+            node.Pod($"pod{i}", cni);
+        var collapsed = layout.Build(node.Build(), []).Groups.Single(g => g.HubNamespaceId == cni);
+
+        Assert.Equal(30, collapsed.HiddenHealthy);
+        Assert.Empty(collapsed.BusYs);
+        Assert.True(collapsed.Height < open.Height, "The collapsed frame kept the rows of the open one.");
+    }
+
     private static bool Overlaps((double X, double Y, double Width, double Height) a, (double X, double Y, double Width, double Height) b) =>
         a.X < b.X + b.Width && b.X < a.X + a.Width && a.Y < b.Y + b.Height && b.Y < a.Y + a.Height;
 }

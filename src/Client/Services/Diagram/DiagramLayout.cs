@@ -52,7 +52,7 @@ public sealed class DiagramLayout
     private readonly Dictionary<string, SlotMap> _slots = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _rows = new(StringComparer.Ordinal);
     private readonly Dictionary<string, int> _columns = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, bool> _expandedBefore = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, bool> _collapsedBefore = new(StringComparer.Ordinal);
     private readonly SlotMap _lanes = new();
     private readonly Dictionary<string, string> _laneOf = new(StringComparer.Ordinal);
     private double _boxRow;
@@ -210,7 +210,7 @@ public sealed class DiagramLayout
         _slots.Clear();
         _rows.Clear();
         _columns.Clear();
-        _expandedBefore.Clear();
+        _collapsedBefore.Clear();
         _lanes.Clear();
         _laneOf.Clear();
         _boxRow = 0;
@@ -265,7 +265,7 @@ public sealed class DiagramLayout
         _slots.Remove(key);
         _rows.Remove(key);
         _columns.Remove(key);
-        _expandedBefore.Remove(key);
+        _collapsedBefore.Remove(key);
     }
 
     /// <summary>4 tiles a row for a small frame, 8 once it has held more than 12 members; never back.</summary>
@@ -290,13 +290,13 @@ public sealed class DiagramLayout
         var expanded = view.Options.Expanded?.Contains(key) == true;
         var collapsible = list.Count > CollapseAbove;
         var collapsed = collapsible && !expanded;
-        if (_expandedBefore.TryGetValue(key, out var before) && before != expanded)
+        if (_collapsedBefore.TryGetValue(key, out var before) && before != collapsed)
         {
-            // The person opened or closed the frame: lay it out afresh.
+            // The frame was opened or closed (by the person, or by growing past the limit): lay it out afresh.
             _slots.Remove(key);
             _rows.Remove(key);
         }
-        _expandedBefore[key] = expanded;
+        _collapsedBefore[key] = collapsed;
 
         var states = list.ToDictionary(m => m.Namespace.Id, m => MemberState(m, health), StringComparer.Ordinal);
         var shown = collapsed
@@ -314,9 +314,15 @@ public sealed class DiagramLayout
         var width = GroupWidth(columns);
         var height = GroupHeader + (rows == 0 ? 0 : 10 + (rows - 1) * RowPitch + TileHeight) + GroupPad;
 
+        // A bus for each row that has tiles.
         var busYs = new List<double>();
-        for (var r = 0; r < rows && hub is not null; r++)
-            busYs.Add(y + GroupHeader + r * RowPitch - 1);
+        if (hub is not null)
+        {
+            var used = shown.Select(m => slots.TryGet(m.Namespace.Id, out var slot) ? slot / columns : -1).ToHashSet();
+            for (var r = 0; r < rows; r++)
+                if (used.Contains(r))
+                    busYs.Add(y + GroupHeader + r * RowPitch - 1);
+        }
 
         foreach (var member in shown)
         {

@@ -6,7 +6,11 @@ namespace Dashboard.Shared;
 /// </summary>
 public interface ITopologyClient
 {
+    /// <summary>The whole topology, to clients that did not ask for patches.</summary>
     Task TopologyChanged(Topology topology);
+
+    /// <summary>What changed since the last push, to clients connected with <c>?patches=true</c>.</summary>
+    Task TopologyPatched(TopologyPatch patch);
 
     Task FindingsChanged(IReadOnlyList<Finding> findings);
 

@@ -105,3 +105,21 @@ public static class InterfaceKinds
     public const string Device = "device";
     public const string Other = "other";
 }
+
+/// <summary>
+/// A change of the topology, pushed instead of the whole of it to hub clients that ask for
+/// patches (<c>/hubs/topology?patches=true</c>): the namespaces that changed or appeared, whole;
+/// the ids of those that went; the links when they changed (null: as before). It applies to the
+/// topology taken at <see cref="BaseTakenAt"/>; a client holding another one reads GET /api/topology.
+/// </summary>
+public sealed record TopologyPatch(
+    DateTimeOffset BaseTakenAt,
+    DateTimeOffset TakenAt,
+    string Hostname,
+    IReadOnlyList<NetworkNamespace> Changed,
+    IReadOnlyList<string> Removed,
+    IReadOnlyList<Link>? Links,
+    IReadOnlyList<string> Warnings)
+{
+    public double DurationMs { get; init; }
+}

@@ -9,6 +9,8 @@ namespace Dashboard.Shared;
 /// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(Topology))]
+[JsonSerializable(typeof(TopologyPatch))]
+[JsonSerializable(typeof(NetworkNamespace))]
 [JsonSerializable(typeof(IReadOnlyList<Finding>))]
 [JsonSerializable(typeof(DiagnosisStep))]
 [JsonSerializable(typeof(InterfaceCounters))]

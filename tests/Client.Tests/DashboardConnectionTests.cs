@@ -272,4 +272,23 @@ public sealed class DashboardConnectionTests : DashboardTestContext
             Assert.Contains("offline · data 20 s old", element.TextContent, StringComparison.Ordinal);
         });
     }
+
+    [Fact]
+    public async Task A_patch_on_the_topology_shown_applies_and_one_on_another_makes_the_page_read_the_whole_again()
+    {
+        await State.EnsureStartedAsync();
+        var shown = State.Topology!;
+        var reads = _api.TopologyReads;
+        var pod = new Dashboard.Shared.NetworkNamespace("42", "pod", false, [], [], new("netns", "pod"), [], []);
+
+        Assert.True(State.ApplyPatch(new Dashboard.Shared.TopologyPatch(shown.TakenAt, shown.TakenAt.AddSeconds(1), "node-1", [pod], [], null, [])));
+        Assert.Equal(["42"], State.Topology!.Namespaces.Select(n => n.Id));
+        Assert.Equal(reads, _api.TopologyReads);
+
+        // A patch made from a topology the page never had: applied nowhere, the whole is read instead.
+        var stale = new Dashboard.Shared.TopologyPatch(shown.TakenAt.AddSeconds(5), shown.TakenAt.AddSeconds(6), "node-1", [], ["42"], null, []);
+        Assert.False(State.ApplyPatch(stale));
+        await Eventually(() => _api.TopologyReads > reads, "the whole topology read again");
+        Assert.Contains(State.Topology!.Namespaces, n => n.Id == "42"); // the stale patch removed nothing
+    }
 }

@@ -28,14 +28,14 @@ internal sealed class FakeHub
 
     public int Starts => Connections.Count(c => c.Started);
 
-    public ILiveConnection Create(Action<Topology> onTopology, Action<IReadOnlyList<Finding>> onFindings)
+    public ILiveConnection Create(LiveHandlers handlers)
     {
-        var connection = new FakeConnection(this, onTopology);
+        var connection = new FakeConnection(this, handlers);
         lock (_lock) _connections.Add(connection);
         return connection;
     }
 
-    internal sealed class FakeConnection(FakeHub hub, Action<Topology> onTopology) : ILiveConnection
+    internal sealed class FakeConnection(FakeHub hub, LiveHandlers handlers) : ILiveConnection
     {
         public event Func<Exception?, Task>? Reconnecting;
         public event Func<string?, Task>? Reconnected;
@@ -59,7 +59,9 @@ internal sealed class FakeHub
         /// <summary>The connection is gone for good (the retry policy gave up, or the server closed it).</summary>
         public Task CloseAsync() => Closed?.Invoke(new OperationCanceledException("Reconnect retries have been exhausted")) ?? Task.CompletedTask;
 
-        public void Push(Topology topology) => onTopology(topology);
+        public void Push(Topology topology) => handlers.Topology(topology);
+
+        public void Push(TopologyPatch patch) => handlers.Patch(patch);
 
         public ValueTask DisposeAsync()
         {

@@ -64,4 +64,28 @@ public sealed class TopologyReuseTests
         Assert.False(TopologyReuse.Same(ns, readdressed));
         Assert.False(TopologyReuse.Same(ns, rerouted));
     }
+
+    [Fact]
+    public void A_patch_applied_to_the_old_topology_gives_the_new_one_keeping_the_unchanged_instances()
+    {
+        var node = new NodeBuilder();
+        var cni = node.Node("node");
+        var pod1 = node.Pod("pod1", cni);
+        var pod2 = node.Pod("pod2", cni);
+        var old = node.Build();
+        node.Remove(pod2);
+        var pod3 = node.Pod("pod3", cni);
+        var next = node.Build() with { TakenAt = old.TakenAt.AddSeconds(1) };
+        var changed = next.Namespaces.Where(n => n.Id is var id && (id == cni || id == pod3)).ToList();
+
+        var applied = TopologyReuse.Apply(old, new TopologyPatch(old.TakenAt, next.TakenAt, next.Hostname, changed, [pod2], next.Links, next.Warnings));
+
+        Assert.Equal(next.TakenAt, applied.TakenAt);
+        Assert.Equal(next.Namespaces.Select(n => n.Id).Order(), applied.Namespaces.Select(n => n.Id).Order());
+        Assert.Same(old.FindNamespace(pod1), applied.FindNamespace(pod1));
+        Assert.Same(next.Links, applied.Links);
+        Assert.Equal(
+            JsonSerializer.Serialize(next with { Namespaces = [.. next.Namespaces.OrderBy(n => n.Id)] }, WireJsonContext.Default.Topology),
+            JsonSerializer.Serialize(applied with { Namespaces = [.. applied.Namespaces.OrderBy(n => n.Id)] }, WireJsonContext.Default.Topology));
+    }
 }

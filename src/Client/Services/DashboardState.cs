@@ -54,7 +54,7 @@ public sealed class DashboardState : IAsyncDisposable
     private bool _disposed;
 
     public DashboardState(DashboardApi api, NavigationManager navigation)
-        : this(api, navigation, TimeProvider.System, (onTopology, onFindings) => HubLiveConnection.Create(navigation, onTopology, onFindings))
+        : this(api, navigation, TimeProvider.System, handlers => HubLiveConnection.Create(navigation, handlers))
     {
     }
 
@@ -148,7 +148,7 @@ public sealed class DashboardState : IAsyncDisposable
     private async Task<ConnectionEnd> ConnectAndWaitAsync(CancellationToken stop)
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = _connect(t => ApplyTopology(t), f => ApplyPushedFindings(f));
+        var connection = _connect(new LiveHandlers(t => ApplyTopology(t), p => ApplyPatch(p, stop), ApplyPushedFindings));
         connection.Reconnecting += _ =>
         {
             OnConnectionLost();
@@ -308,6 +308,49 @@ public sealed class DashboardState : IAsyncDisposable
         }
         Notify();
         return true;
+    }
+
+    /// <summary>
+    /// A patch pushed by the hub. It applies to the topology it was made from; when the page holds
+    /// another one (a read and the pushes crossed, or a push was missed), the page reads the whole
+    /// topology again instead. Returns whether it was applied.
+    /// </summary>
+    public bool ApplyPatch(TopologyPatch patch, CancellationToken cancellationToken = default)
+    {
+        bool stale;
+        lock (_lock)
+        {
+            if (Topology is { } current && patch.TakenAt <= current.TakenAt)
+                return false; // already as new
+            stale = Topology is null || Topology.TakenAt != patch.BaseTakenAt;
+            if (!stale)
+            {
+                Topology = TopologyReuse.Apply(Topology!, patch);
+                UpdatedAt = _time.GetUtcNow();
+            }
+        }
+        if (stale)
+        {
+            if (Interlocked.Exchange(ref _rereading, 1) == 0)
+                _ = RereadAsync(cancellationToken);
+            return false;
+        }
+        Notify();
+        return true;
+    }
+
+    private int _rereading;
+
+    private async Task RereadAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await LoadAsync(fresh: false, cancellationToken);
+        }
+        finally
+        {
+            Volatile.Write(ref _rereading, 0);
+        }
     }
 
     /// <summary>Findings pushed by the hub: always the newest.</summary>

@@ -22,8 +22,11 @@ internal interface ILiveConnection : IAsyncDisposable
     Task StartAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>Makes a connection that hands what the hub pushes to the two callbacks.</summary>
-internal delegate ILiveConnection LiveConnectionFactory(Action<Topology> onTopology, Action<IReadOnlyList<Finding>> onFindings);
+/// <summary>What to do with each thing the hub pushes.</summary>
+internal sealed record LiveHandlers(Action<Topology> Topology, Action<TopologyPatch> Patch, Action<IReadOnlyList<Finding>> Findings);
+
+/// <summary>Makes a connection that hands what the hub pushes to the handlers.</summary>
+internal delegate ILiveConnection LiveConnectionFactory(LiveHandlers handlers);
 
 /// <summary>The SignalR connection to <c>/hubs/topology</c>, reconnecting by <see cref="LiveRetryPolicy"/>.</summary>
 internal sealed class HubLiveConnection : ILiveConnection
@@ -32,15 +35,17 @@ internal sealed class HubLiveConnection : ILiveConnection
 
     private HubLiveConnection(HubConnection hub) => _hub = hub;
 
-    public static HubLiveConnection Create(NavigationManager navigation, Action<Topology> onTopology, Action<IReadOnlyList<Finding>> onFindings)
+    /// <summary>Connects asking for patches: a change of one namespace brings that namespace, not all 250.</summary>
+    public static HubLiveConnection Create(NavigationManager navigation, LiveHandlers handlers)
     {
         var hub = new HubConnectionBuilder()
-            .WithUrl(navigation.BaseUri + "hubs/topology")
+            .WithUrl(navigation.BaseUri + "hubs/topology?patches=true")
             .WithAutomaticReconnect(new LiveRetryPolicy())
             .AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, WireJsonContext.Default))
             .Build();
-        hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), t => { onTopology(t); return Task.CompletedTask; });
-        hub.On<IReadOnlyList<Finding>>(nameof(ITopologyClient.FindingsChanged), f => { onFindings(f); return Task.CompletedTask; });
+        hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), t => { handlers.Topology(t); return Task.CompletedTask; });
+        hub.On<TopologyPatch>(nameof(ITopologyClient.TopologyPatched), p => { handlers.Patch(p); return Task.CompletedTask; });
+        hub.On<IReadOnlyList<Finding>>(nameof(ITopologyClient.FindingsChanged), f => { handlers.Findings(f); return Task.CompletedTask; });
         return new HubLiveConnection(hub);
     }
 

@@ -26,6 +26,32 @@ public static class TopologyReuse
         return next with { Namespaces = namespaces, Links = links };
     }
 
+    /// <summary>
+    /// The topology a patch makes of <paramref name="topology"/>: changed namespaces replaced (in
+    /// place, new ones at the end), removed ones dropped, every other instance kept.
+    /// </summary>
+    public static Topology Apply(Topology topology, TopologyPatch patch)
+    {
+        var changed = new Dictionary<string, NetworkNamespace>(patch.Changed.Count, StringComparer.Ordinal);
+        foreach (var ns in patch.Changed)
+            changed[ns.Id] = ns;
+        var removed = patch.Removed.ToHashSet(StringComparer.Ordinal);
+        var namespaces = new List<NetworkNamespace>(topology.Namespaces.Count + changed.Count);
+        foreach (var ns in topology.Namespaces)
+        {
+            if (removed.Contains(ns.Id)) continue;
+            if (changed.Remove(ns.Id, out var now))
+                namespaces.Add(Same(ns, now) ? ns : now);
+            else
+                namespaces.Add(ns);
+        }
+        namespaces.AddRange(patch.Changed.Where(n => changed.ContainsKey(n.Id)));
+        return new Topology(patch.TakenAt, patch.Hostname, namespaces, patch.Links ?? topology.Links, patch.Warnings)
+        {
+            DurationMs = patch.DurationMs,
+        };
+    }
+
     /// <summary>Whether two topologies hold the very same namespace instances, in order (after <see cref="Reuse"/>: nothing changed).</summary>
     public static bool SameInstances(Topology? a, Topology? b) =>
         a is not null && b is not null && ReferenceEquals(a.Links, b.Links) && a.Namespaces.Count == b.Namespaces.Count

@@ -21,6 +21,7 @@ internal sealed class TopologyBroadcaster(
     {
         IReadOnlyList<Finding>? lastFindings = null;
         Topology? lastTopology = null;
+        var patcher = new TopologyPatcher();
         try
         {
             await foreach (var state in store.WatchAsync(stoppingToken))
@@ -32,7 +33,14 @@ internal sealed class TopologyBroadcaster(
                     if (lastFindings is null || !state.Findings.SequenceEqual(lastFindings))
                         await hub.Clients.All.FindingsChanged(state.Findings);
                     if (!ReferenceEquals(state.Topology, lastTopology))
-                        await hub.Clients.All.TopologyChanged(state.Topology);
+                    {
+                        var patch = patcher.Next(state.Topology);
+                        await hub.Clients.Group(TopologyHub.WholeGroup).TopologyChanged(state.Topology);
+                        // The first push has nothing to patch: patch clients read GET /api/topology at connect.
+                        // An empty patch still goes: it moves the clients' base on to this topology.
+                        if (patch is not null)
+                            await hub.Clients.Group(TopologyHub.PatchesGroup).TopologyPatched(patch);
+                    }
                     lastTopology = state.Topology;
                     lastFindings = state.Findings;
                 }

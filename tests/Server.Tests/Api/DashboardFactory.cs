@@ -34,10 +34,13 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     /// <summary>A client that does not follow redirects nor keep cookies, to see each answer as it is.</summary>
     public HttpClient RawClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
 
-    /// <summary>A SignalR client of /hubs/topology over the test server (long polling), with the token unless <paramref name="withToken"/> is false.</summary>
-    public HubConnection HubConnection(bool withToken = true) =>
+    /// <summary>
+    /// A SignalR client of /hubs/topology over the test server (long polling), with the token unless
+    /// <paramref name="withToken"/> is false; asking for patches instead of whole topologies if <paramref name="patches"/>.
+    /// </summary>
+    public HubConnection HubConnection(bool withToken = true, bool patches = false) =>
         new HubConnectionBuilder()
-            .WithUrl(new Uri(Server.BaseAddress, "hubs/topology"), o =>
+            .WithUrl(new Uri(Server.BaseAddress, patches ? "hubs/topology?patches=true" : "hubs/topology"), o =>
             {
                 o.HttpMessageHandlerFactory = _ => Server.CreateHandler();
                 o.Transports = HttpTransportType.LongPolling;

@@ -69,6 +69,42 @@ public sealed class LiveStateTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_hub_client_that_asks_for_patches_gets_only_the_namespaces_that_changed_in_an_unbroken_chain()
+    {
+        var (_, blue) = _net.AddSeedPair();
+        var bystander = _net.AddNamespace("bystander");
+        var blueId = TestNet.Id(blue);
+        await Live(t => t.FindNamespace(blueId) is not null && t.FindNamespace(TestNet.Id(bystander)) is not null, "the fixture");
+
+        await using var hub = _factory.HubConnection(patches: true);
+        var patches = new List<TopologyPatch>();
+        var wholes = 0;
+        var seen = new TaskCompletionSource<TopologyPatch>(TaskCreationOptions.RunContinuationsAsynchronously);
+        hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), _ => Interlocked.Increment(ref wholes));
+        hub.On<TopologyPatch>(nameof(ITopologyClient.TopologyPatched), p =>
+        {
+            lock (patches) patches.Add(p);
+            if (p.Changed.Any(n => n.Id == blueId && n.Interfaces.Any(i => i.Name == "veth-blue" && !i.AdminUp)))
+                seen.TrySetResult(p);
+        });
+        await hub.StartAsync();
+        Run.Ip("netns", "exec", blue, "true"); // nothing changes
+        Run.Ip("-n", blue, "link", "set", "veth-blue", "down");
+
+        var patch = await seen.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.DoesNotContain(patch.Changed, n => n.Id == TestNet.Id(bystander));
+        var whole = await _client.GetFromJsonAsync<Topology>("/api/topology");
+        Assert.True(patch.Changed.Count < whole!.Namespaces.Count, "The patch carried every namespace.");
+        Assert.Equal(0, Volatile.Read(ref wholes));
+        lock (patches)
+        {
+            // Each patch applies to the topology the one before it made.
+            for (var i = 1; i < patches.Count; i++)
+                Assert.Equal(patches[i - 1].TakenAt, patches[i].BaseTakenAt);
+        }
+    }
+
+    [Fact]
     public async Task A_hub_client_is_pushed_the_change()
     {
         await using var hub = _factory.HubConnection();

@@ -11,5 +11,7 @@ namespace Dashboard.Shared;
 [JsonSerializable(typeof(Topology))]
 [JsonSerializable(typeof(IReadOnlyList<Finding>))]
 [JsonSerializable(typeof(DiagnosisStep))]
+[JsonSerializable(typeof(Diagnosis))]
+[JsonSerializable(typeof(DiagnosisRequest))]
 [JsonSerializable(typeof(InterfaceCounters))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

@@ -23,8 +23,11 @@ internal static class DiagnosisApi
     private static async Task<Results<Created<DiagnosisRecord>, Accepted<DiagnosisRecord>, ProblemHttpResult>> Create(
         [FromBody] DiagnosisRequest? request, DiagnosisService service, HttpContext context, CancellationToken cancellationToken, bool wait = true)
     {
-        var topology = await service.CurrentTopologyAsync(cancellationToken);
-        var (target, error) = DiagnosisRequestParser.Parse(topology, request);
+        var (target, error) = DiagnosisRequestParser.Parse(await service.CurrentTopologyAsync(fresh: false, cancellationToken), request);
+        // The live state trails the kernel by the coalescing window: a namespace made a moment ago is
+        // looked for again in a fresh read before the request is called bad.
+        if (target is null && error is not null && !DiagnosisRequestParser.IsMalformed(request))
+            (target, error) = DiagnosisRequestParser.Parse(await service.CurrentTopologyAsync(fresh: true, cancellationToken), request);
         if (target is null)
             return TypedResults.Problem(error, statusCode: StatusCodes.Status400BadRequest, title: "Bad diagnosis request");
         if (service.TryStart(target) is not { } started)

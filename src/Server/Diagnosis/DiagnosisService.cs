@@ -55,9 +55,9 @@ internal sealed class DiagnosisService(
         }
     }
 
-    /// <summary>Current topology for validating a request (not fresh: validation must be quick and run nothing).</summary>
-    public async Task<Topology> CurrentTopologyAsync(CancellationToken cancellationToken) =>
-        (await store.GetAsync(fresh: false, cancellationToken)).Topology;
+    /// <summary>The topology to validate a request against: the live state, or a fresh read of the kernel (no command runs either way).</summary>
+    public async Task<Topology> CurrentTopologyAsync(bool fresh, CancellationToken cancellationToken) =>
+        (await store.GetAsync(fresh, cancellationToken)).Topology;
 
     /// <summary>
     /// Starts a diagnosis, or returns null when <see cref="DiagnosisOptions.MaxConcurrent"/> are running.

@@ -17,6 +17,18 @@ internal static class DiagnosisRequestParser
 {
     public const int MaxLength = 300;
 
+    /// <summary>Wrong whatever the node looks like: missing fields, too long, or a destination that is no address and no reference.</summary>
+    public static bool IsMalformed(DiagnosisRequest? request)
+    {
+        var source = request?.Source?.Trim();
+        var destination = request?.Destination?.Trim();
+        if (string.IsNullOrEmpty(source) || string.IsNullOrEmpty(destination)) return true;
+        if (source.Length > MaxLength || destination.Length > MaxLength) return true;
+        if (TryAddress(destination, out _, out var addressError)) return addressError is not null;
+        var slash = destination.LastIndexOf('/');
+        return slash <= 0 || slash == destination.Length - 1;
+    }
+
     public static (DiagnosisTarget? Target, string? Error) Parse(Topology topology, DiagnosisRequest? request)
     {
         if (request is null) return (null, "The body must be a JSON object: { \"source\": \"<namespace reference>\", \"destination\": \"<address or namespace/interface>\" }.");

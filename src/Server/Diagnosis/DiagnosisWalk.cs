@@ -67,6 +67,7 @@ internal sealed class DiagnosisWalk
     private readonly List<(NetworkNamespace Ns, Task<ProcessResult> Json, Task<ProcessResult> Text, List<(FirewallPacket Packet, Endpoint? On)> Packets)> _firewalls = [];
     private readonly List<(NetworkNamespace Ns, string Device, string NextHop)> _neighbours = [];
     private readonly List<(NetworkNamespace Ns, string Interface)> _captureAt = [];
+    private readonly Dictionary<string, Task<ProcessResult>> _started = [];
     private Task<(CommandLine, ProcessResult)>? _largePing;
     private int _largePingSize;
     private IPAddress? _sourceAddress;
@@ -119,7 +120,8 @@ internal sealed class DiagnosisWalk
             _warnings.Add($"ping was answered although step {failing.Name} failed ({failing.Rule}): {failing.Detail}");
         if (!reachable && failing is null && ping is not null)
             _warnings.Add("No step of the walk explains why ping failed" + (_steps.Any(s => s.Name == "capture") ? "; see the capture steps for where the packets were last seen." : "."));
-        foreach (var warn in _steps.Where(s => s.Status == StepStatus.Warn && s.Rule is not null && s.Rule != failing?.Rule))
+        // One line per problem that does not stop small pings: the first step that warned of it.
+        foreach (var warn in _steps.Where(s => s.Status == StepStatus.Warn && s.Rule is not null && s.Rule != failing?.Rule).DistinctBy(s => s.Rule))
             _warnings.Add($"{warn.Rule} on {warn.NamespaceName}{(warn.Interface is null ? "" : "/" + warn.Interface)}: {warn.Detail}");
         return new WalkResult(verdict, rootCause, [.. _steps], [.. _path], _warnings.Distinct().ToList());
     }
@@ -133,7 +135,8 @@ internal sealed class DiagnosisWalk
 
         // The real test runs meanwhile: it is the slowest part.
         var pingCommand = _exec.Exec(src, "ping", PingArguments(count: 3));
-        var pingTask = Run(pingCommand, PingTimeout);
+        var pingTask = Start(pingCommand, PingTimeout);
+        _ = Start(_exec.Ip(src, "route", "get", Dst), QuickTimeout);
 
         var ownsDestination = Owners(src).ToList();
         await CheckLoopback(src, ownsDestination.Count > 0);
@@ -244,6 +247,7 @@ internal sealed class DiagnosisWalk
                 return;
             }
 
+            Prefetch(ns, route.Device!);
             await Emit(Step("route-lookup", StepStatus.Pass,
                 $"{Dst} {(route.Via is null ? "" : $"via {route.Via} ")}dev {route.Device}{(route.Source is null ? "" : $" src {route.Source}")}{CrossCheck(ns, route)}",
                 routeCommand, routeResult, ns: ns));
@@ -712,7 +716,8 @@ internal sealed class DiagnosisWalk
     {
         if (_largePing is not null) return;
         _largePingSize = mtu - (V6 ? 48 : 28);
-        var command = _exec.Exec(_source, "ping", ["-n", "-M", "do", "-s", _largePingSize.ToString(CultureInfo.InvariantCulture), "-c", "1", "-W", "1", Dst]);
+        // -w 1: a send refused with ENOBUFS (the veth dropped it) otherwise keeps ping waiting 2 s.
+        var command = _exec.Exec(_source, "ping", ["-n", "-M", "do", "-s", _largePingSize.ToString(CultureInfo.InvariantCulture), "-c", "1", "-W", "1", "-w", "1", Dst]);
         _largePing = RunWith(command, PingTimeout);
     }
 
@@ -730,11 +735,11 @@ internal sealed class DiagnosisWalk
         var captures = at.Select(x =>
         {
             var shown = _exec.Exec(x.Ns, "tcpdump", "-i", x.Interface, "-n", "-l", "-c", "20", filter);
-            return (x.Ns, x.Interface, Shown: shown, Task: Run(NamespaceExec.StopAfter(shown, CaptureSeconds), PingTimeout));
+            return (x.Ns, x.Interface, Shown: shown, Task: RunAgain(NamespaceExec.StopAfter(shown, CaptureSeconds), PingTimeout));
         }).ToList();
         await Task.Delay(TimeSpan.FromMilliseconds(300), _time, _cancellationToken);
         var pingCommand = _exec.Exec(_source, "ping", PingArguments(count: 3));
-        await Run(pingCommand, PingTimeout);
+        await RunAgain(pingCommand, PingTimeout);
         string? lastSeen = null;
         string? replies = null;
         foreach (var (ns, device, shown, task) in captures)
@@ -818,11 +823,52 @@ internal sealed class DiagnosisWalk
     private static IEnumerable<IpPrefix> Addresses(NetworkInterface i) =>
         i.Addresses.Select(IpPrefix.Parse).OfType<IpPrefix>().Where(a => !a.IsLinkLocal);
 
-    private async Task<ProcessResult> Run(CommandLine command, TimeSpan timeout) =>
-        await _runner.RunAsync(command, timeout, _cancellationToken);
+    /// <summary>
+    /// The result of <paramref name="command"/>, started now or by an earlier <see cref="Start"/>: each read runs
+    /// once per walk, so reads started ahead (<see cref="Prefetch"/>) are shared with the step that shows them.
+    /// </summary>
+    private async Task<ProcessResult> Run(CommandLine command, TimeSpan timeout) => await Start(command, timeout);
+
+    private Task<ProcessResult> Start(CommandLine command, TimeSpan timeout)
+    {
+        lock (_started)
+        {
+            if (!_started.TryGetValue(command.Display, out var task))
+                _started[command.Display] = task = _runner.RunAsync(command, timeout, _cancellationToken);
+            return task;
+        }
+    }
+
+    /// <summary>A command that must run again even if it ran before (the capture's ping).</summary>
+    private Task<ProcessResult> RunAgain(CommandLine command, TimeSpan timeout) => _runner.RunAsync(command, timeout, _cancellationToken);
+
+    /// <summary>
+    /// Starts, in parallel, the reads the walk will need once the packet leaves <paramref name="ns"/> by
+    /// <paramref name="device"/>: the device, its veth peer (and the large ping when their MTUs differ), the
+    /// peer's bridge, and the next namespace's route lookup and forwarding setting. Only reads; results are
+    /// used, in walk order, by the steps that show them.
+    /// </summary>
+    private void Prefetch(NetworkNamespace ns, string device)
+    {
+        if (Find(ns, device) is not { } egress) return;
+        Start(_exec.Ip(ns, "addr", "show", "dev", device), QuickTimeout);
+        if (!TopologyIndex.IsVeth(egress.Interface)) return;
+        if (_tools.Ethtool && NamespaceExec.SafeInterface(device)) Start(_exec.Exec(ns, "ethtool", "-S", device), QuickTimeout);
+        if (_index.Peer(egress) is not { } peer) return;
+        if (peer.Interface.Mtu != egress.Interface.Mtu) StartLargePing(Math.Max(peer.Interface.Mtu, egress.Interface.Mtu));
+        Start(_exec.Ip(peer.Namespace, "addr", "show", "dev", peer.Name), QuickTimeout);
+        if (_index.Bridge(peer) is { } bridge)
+        {
+            Start(_exec.Ip(bridge.Namespace, "link", "show", "dev", bridge.Name), QuickTimeout);
+            return;
+        }
+        Start(_exec.Ip(peer.Namespace, "route", "get", Dst), QuickTimeout);
+        if (!Owners(peer.Namespace).Any())
+            Start(_exec.Exec(peer.Namespace, "sysctl", "-n", V6 ? "net.ipv6.conf.all.forwarding" : "net.ipv4.ip_forward"), QuickTimeout);
+    }
 
     private async Task<(CommandLine, ProcessResult)> RunWith(CommandLine command, TimeSpan timeout) =>
-        (command, await Run(command, timeout));
+        (command, await Start(command, timeout));
 
     private static DiagnosisStep Step(string name, string status, string detail, CommandLine? command, ProcessResult? result,
         Endpoint? on = null, NetworkNamespace? ns = null, string? rule = null, IReadOnlyList<string>? fix = null)

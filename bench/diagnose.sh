@@ -90,8 +90,8 @@ stats() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { p90 = int(0.9
   printf "%.0f | %.0f | %.0f | %.0f", v[1], (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2), v[p90], v[NR] }'; }
 mkdir -p "$RESULTS_DIR"
 {
-  echo "| case | target | durationMs min / median / p90 / max | HTTP round trip min / median / p90 / max |"
-  echo "|---|---:|---|---|"
+  echo "| case | target (ms) | durationMs min | median | p90 | max | HTTP round trip min | median | p90 | max |"
+  echo "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   echo "| healthy (pod1 → pod2 over cni0) | 3000 | $(stats "${healthy_server[@]}") | $(stats "${healthy_http[@]}") |"
   echo "| broken (pod2's port down) | 5000 | $(stats "${broken_server[@]}") | $(stats "${broken_http[@]}") |"
   echo

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using Dashboard.Server.Analysis;
 using Dashboard.Server.Discovery;
@@ -105,7 +104,6 @@ internal sealed class DiagnosisService(
     {
         var id = running.Initial.Id;
         var startedTimestamp = running.StartedTimestamp;
-        var wall = Stopwatch.StartNew();
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
         limit.CancelAfter(options.Value.Timeout);
         DiagnosisRecord result;
@@ -113,7 +111,7 @@ internal sealed class DiagnosisService(
         {
             WalkResult walk;
             var topology = (await store.GetAsync(fresh: true, limit.Token)).Topology;
-            var topologyMs = wall.Elapsed.TotalMilliseconds;
+            var topologyMs = time.GetElapsedTime(startedTimestamp).TotalMilliseconds;
             var source = topology.FindNamespace(target.Source.Id);
             if (source is null)
             {

@@ -220,6 +220,7 @@ internal sealed class DiagnosisWalk
                 return;
             }
             bool isSource = ReferenceEquals(ns, _source);
+            if (ingress is not null) _captureAt.Add((ns, ingress.Name));
             var routeCommand = _exec.Ip(ns, "route", "get", Dst);
             var routeResult = await Run(routeCommand, QuickTimeout);
             var route = RouteGetResult.Parse(routeResult.ExitCode, routeResult.Stdout, routeResult.Stderr);
@@ -398,7 +399,10 @@ internal sealed class DiagnosisWalk
         var (member, far) = (candidates[0].Port, candidates[0].Far!);
         _path.Add(new DiagnosisHop(HopKinds.Bridge, ns.Id, ns.DisplayName, port?.Name ?? bridge.Name, member.Name));
         if (port is not null)
+        {
             AddFirewall(ns, [(Packet(FirewallPacket.Bridged, false, port.Name, member.Name), member), (Packet(FirewallPacket.Bridged, true, member.Name, port.Name), member)]);
+            _captureAt.Add((ns, port.Name));
+        }
         _captureAt.Add((ns, member.Name));
         var memberCommand = _exec.Ip(ns, "link", "show", "dev", member.Name);
         var memberResult = await Run(memberCommand, QuickTimeout);

@@ -211,6 +211,22 @@ public sealed class DiagnosisCauseTests(DiagnosisServer server, ITestOutputHelpe
     }
 
     [Fact]
+    public async Task An_ipv6_destination_is_walked_the_same_way()
+    {
+        var (red, blue) = _net.AddSeedPair();
+        Run.Ip("-n", red, "addr", "add", "fd00:91::1/64", "dev", "veth-red", "nodad");
+        Run.Ip("-n", blue, "addr", "add", "fd00:91::2/64", "dev", "veth-blue", "nodad");
+
+        var d = await Diagnose(red, "fd00:91::2");
+
+        Diagnosis.Diagnose.AssertReachable(d);
+        Assert.Equal("fd00:91::2", d.Destination);
+        Assert.Equal([HopKinds.Source, HopKinds.Destination], d.Path.Select(h => h.Kind));
+        Assert.Equal(StepStatus.Pass, d.Steps.Single(s => s.Name == "return-route").Status);
+        Assert.Contains("fd00:91::1/64 covers the destination", d.Steps.Single(s => s.Name == "egress-interface").Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_cause_the_walk_does_not_know_is_followed_with_tcpdump()
     {
         // The destination does not answer ARP: every checked step passes, ping does not.

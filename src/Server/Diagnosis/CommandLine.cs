@@ -78,16 +78,6 @@ internal sealed class NamespaceExec(string ownNamespaceId)
     public static CommandLine StopAfter(CommandLine inner, double seconds) =>
         new("timeout", ["-s", "INT", seconds.ToString("0.0##", CultureInfo.InvariantCulture), inner.Program, .. inner.Arguments], inner.Display);
 
-    /// <summary>How a namespace-wide command is shown in a fix: `ip netns exec NAME …`, `nsenter …`, or plain in the root namespace.</summary>
-    public static string ExecFix(NetworkNamespace ns, string command)
-    {
-        if (ns.Name is { Length: > 0 } name) return $"ip netns exec {Commands.Quote(name)} {command}";
-        if (ns.IsRoot) return command;
-        if (ns.Pids.Count > 0) return $"nsenter -t {ns.Pids[0].ToString(CultureInfo.InvariantCulture)} -n {command}";
-        if (ns.Paths.Count > 0) return $"nsenter --net={Commands.Quote(ns.Paths[0])} {command}";
-        return $"nsenter --net=<netns-{ns.Id}> {command}";
-    }
-
     /// <summary>An iproute2 name that is safe as one argument: a plain word that does not start with '-'.</summary>
     public static string? SafeName(string? name) =>
         name is { Length: > 0 } && name[0] != '-' && Commands.Quote(name) == name && name.Length <= 255 ? name : null;

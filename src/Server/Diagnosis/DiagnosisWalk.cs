@@ -411,7 +411,31 @@ internal sealed class DiagnosisWalk
         var farCommand = _exec.Ip(far.Namespace, "addr", "show", "dev", far.Name);
         var farResult = await Run(farCommand, QuickTimeout);
         await CheckInterfaceUp("far-end", far, farCommand, farResult, member, $"the other end of {member.Name}, which has {nextHop}");
+        await CheckSegmentMtu(bridge, port, member, far);
         return far;
+    }
+
+    /// <summary>
+    /// Across a bridge every hop must carry the same frames: the port the packet enters by, the bridge, the
+    /// port it leaves by and that port's pod side. The first that differs is a warning with the failure-mode
+    /// table's fix (a port takes its bridge's MTU, a pod side its port's).
+    /// </summary>
+    private async Task CheckSegmentMtu(Endpoint bridge, Endpoint? port, Endpoint member, Endpoint far)
+    {
+        var mtu = bridge.Interface.Mtu;
+        var odd = new[] { port, member }.OfType<Endpoint>().FirstOrDefault(p => p.Interface.Mtu != mtu)
+            ?? (far.Interface.Mtu != member.Interface.Mtu ? far : null);
+        if (odd is null)
+        {
+            await Emit(Step("mtu", StepStatus.Pass, $"{bridge.Name}, its ports {string.Join(" and ", new[] { port, member }.OfType<Endpoint>().Select(p => p.Name))} and {far.Label} all have MTU {mtu}", null, null, on: bridge));
+            return;
+        }
+        var reference = ReferenceEquals(odd, far) ? member : bridge;
+        var finding = _findings.FirstOrDefault(f => f.Rule == FindingRules.MtuMismatch && IsOn(f, odd));
+        await Emit(Step("mtu", StepStatus.Warn,
+            $"{odd.Label} has MTU {odd.Interface.Mtu}, {reference.Label} {reference.Interface.Mtu}: packets larger than {Math.Min(odd.Interface.Mtu, reference.Interface.Mtu)} bytes are dropped; small pings pass",
+            null, null, on: odd, rule: FindingRules.MtuMismatch, fix: finding?.Fix ?? [Commands.Mtu(odd.Namespace, odd.Name, reference.Interface.Mtu)]));
+        StartLargePing(Math.Max(odd.Interface.Mtu, reference.Interface.Mtu));
     }
 
     /// <summary>The destination is local in <paramref name="ns"/>: who owns it, and the way back.</summary>
@@ -493,7 +517,7 @@ internal sealed class DiagnosisWalk
         await Emit(Step("forwarding", StepStatus.Fail,
             $"{ns.DisplayName} must route {Dst} on, but IP forwarding is off there ({key} = {value}): it drops the packet",
             command, result, ns: ns, rule: DiagnosisRules.ForwardingDisabled,
-            fix: [NamespaceExec.ExecFix(ns, $"sysctl -w {key}=1")]));
+            fix: [Commands.InNamespace(ns, $"sysctl -w {key}=1")]));
     }
 
     private async Task CheckEgress(Endpoint egress, RouteGetResult route)
@@ -671,7 +695,7 @@ internal sealed class DiagnosisWalk
             else
             {
                 var h = hit.Hit;
-                var fix = NamespaceExec.ExecFix(ns, NftRuleset.FixFor(h, hit.Packet));
+                var fix = Commands.InNamespace(ns, NftRuleset.FixFor(h, hit.Packet));
                 await Emit(Step("firewall", h.Certain ? StepStatus.Fail : StepStatus.Warn,
                     $"{(h.Certain ? "" : "Maybe: ")}the {hit.Packet.Describe()} is {(h.Verdict == "reject" ? "rejected" : "dropped")} in {ns.DisplayName} by {h.Where}: {h.Text}"
                     + (h.Certain ? "" : " (the rule uses matches the dashboard cannot evaluate)"),
@@ -891,6 +915,10 @@ internal sealed class DiagnosisWalk
 
     private async Task Emit(DiagnosisStep step)
     {
+        // A later failure of the same problem on the same object is its consequence: said so, still a failure.
+        if (step.Status == StepStatus.Fail && step.Rule is not null
+            && _steps.FirstOrDefault(s => s.Status == StepStatus.Fail && s.Rule == step.Rule && s.NamespaceId == step.NamespaceId && s.Interface == step.Interface) is { } first)
+            step = step with { Detail = $"{step.Detail} (the same problem as step {first.Name} above)" };
         _steps.Add(step);
         await _onStep(step);
     }

@@ -237,8 +237,8 @@ public sealed class ParsingTests
         Assert.Equal("ip netns exec pod-red ping -c 1 10.0.1.2", exec.Exec(Ns(named), "ping", "-c", "1", "10.0.1.2").Display);
         Assert.Equal("nsenter -t 1000 -n ip route get 10.0.1.2", exec.Ip(Ns(byPid), "route", "get", "10.0.1.2").Display);
         Assert.Equal("nsenter --net=/var/run/docker/netns/docker1 sysctl -n net.ipv4.ip_forward", exec.Exec(Ns(byPath), "sysctl", "-n", "net.ipv4.ip_forward").Display);
-        Assert.Equal("ip netns exec pod-red sysctl -w net.ipv4.ip_forward=1", NamespaceExec.ExecFix(Ns(named), "sysctl -w net.ipv4.ip_forward=1"));
-        Assert.Equal("sysctl -w net.ipv4.ip_forward=1", NamespaceExec.ExecFix(Ns(root), "sysctl -w net.ipv4.ip_forward=1"));
+        Assert.Equal("ip netns exec pod-red sysctl -w net.ipv4.ip_forward=1", Dashboard.Server.Analysis.Commands.InNamespace(Ns(named), "sysctl -w net.ipv4.ip_forward=1"));
+        Assert.Equal("sysctl -w net.ipv4.ip_forward=1", Dashboard.Server.Analysis.Commands.InNamespace(Ns(root), "sysctl -w net.ipv4.ip_forward=1"));
         var stopped = NamespaceExec.StopAfter(exec.Exec(Ns(named), "tcpdump", "-i", "veth-red"), 1.5);
         Assert.Equal(("timeout", "ip netns exec pod-red tcpdump -i veth-red"), (stopped.Program, stopped.Display));
         Assert.Equal(["-s", "INT", "1.5", "ip", "netns", "exec", "pod-red", "tcpdump", "-i", "veth-red"], stopped.Arguments);

@@ -4,7 +4,7 @@
 # (e.g. --urls http://0.0.0.0:5080).
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/os-packages.sh iproute2 ethtool iputils-ping procps
+scripts/os-packages.sh iproute2 ethtool iputils-ping procps nftables tcpdump
 dotnet build src/Server -c Release -nologo -v quiet -clp:ErrorsOnly
 export Dashboard__DataDirectory="${Dashboard__DataDirectory:-$PWD/data}"
 export ASPNETCORE_CONTENTROOT="$PWD/src/Server"

@@ -3,7 +3,7 @@
 # bUnit, and the end-to-end test in Debian's Chromium. As root (the tests make namespaces).
 set -euo pipefail
 cd "$(dirname "$0")"
-scripts/os-packages.sh iproute2 ethtool iputils-ping procps util-linux containernetworking-plugins chromium
+scripts/os-packages.sh iproute2 ethtool iputils-ping procps util-linux containernetworking-plugins nftables tcpdump chromium
 dotnet build Dashboard.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

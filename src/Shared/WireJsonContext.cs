@@ -13,5 +13,7 @@ namespace Dashboard.Shared;
 [JsonSerializable(typeof(NetworkNamespace))]
 [JsonSerializable(typeof(IReadOnlyList<Finding>))]
 [JsonSerializable(typeof(DiagnosisStep))]
+[JsonSerializable(typeof(Diagnosis))]
+[JsonSerializable(typeof(DiagnosisRequest))]
 [JsonSerializable(typeof(InterfaceCounters))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

@@ -41,6 +41,19 @@ internal static class Commands
         return UnknownNamespace;
     }
 
+    /// <summary>
+    /// Any command run in <paramref name="ns"/> (sysctl, nft, …): <c>ip netns exec NAME …</c> for an iproute2
+    /// name, plain in the root namespace, else <c>nsenter -t PID -n …</c> or <c>nsenter --net=PATH …</c>.
+    /// </summary>
+    public static string InNamespace(NetworkNamespace ns, string command)
+    {
+        if (ns.Name is { Length: > 0 } name) return $"ip netns exec {Quote(name)} {command}";
+        if (ns.IsRoot) return command;
+        if (ns.Pids.Count > 0) return $"nsenter -t {ns.Pids[0].ToString(System.Globalization.CultureInfo.InvariantCulture)} -n {command}";
+        if (ns.Paths.Count > 0) return $"nsenter --net={Quote(ns.Paths[0])} {command}";
+        return $"nsenter --net=<netns-{ns.Id}> {command}";
+    }
+
     public static string LinkUp(NetworkNamespace ns, string device) => Ip(ns, $"link set {Quote(device)} up");
 
     public static string LinkDown(NetworkNamespace ns, string device) => Ip(ns, $"link set {Quote(device)} down");

@@ -1,11 +1,13 @@
 using Dashboard.Server.Analysis;
 using Dashboard.Server.Api;
 using Dashboard.Server.Components;
+using Dashboard.Server.Diagnosis;
 using Dashboard.Server.Discovery;
 using Dashboard.Server.Hubs;
 using Dashboard.Server.Monitoring;
 using Dashboard.Server.Processes;
 using Dashboard.Server.Security;
+using Dashboard.Server.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.WebAssembly.Server;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -34,6 +36,14 @@ public static class DashboardHostExtensions
         services.AddSignalR().AddJsonProtocol(o => o.PayloadSerializerOptions.TypeInfoResolverChain.Insert(0, Shared.WireJsonContext.Default));
         services.AddHostedService<StartupBanner>();
 
+        services.TryAddSingleton<Database>();
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddOptions<DiagnosisOptions>().Bind(builder.Configuration.GetSection(DiagnosisOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<DiagnosisOptions>, DiagnosisOptionsValidator>());
+        services.TryAddSingleton<ICommandRunner, ProcessCommandRunner>();
+        services.TryAddSingleton<DiagnosisRepository>();
+        services.TryAddSingleton<DiagnosisService>();
+
         services.TryAddSingleton<AccessToken>();
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
@@ -57,7 +67,7 @@ public static class DashboardHostExtensions
         app.UseAntiforgery();
 
         app.MapHealth();
-        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi();
+        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi();
         app.MapHub<TopologyHub>("/hubs/topology");
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()

@@ -10,12 +10,15 @@ namespace Dashboard.Server.Tests.Api;
 public sealed class DashboardFactory : WebApplicationFactory<Program>
 {
     private readonly IReadOnlyDictionary<string, string> _settings;
+    private readonly bool _ownsDataDirectory;
 
-    public DashboardFactory(string? token = "test-token-0123456789abcdef", Dictionary<string, string>? settings = null)
+    /// <param name="dataDirectory">A data directory to use (and keep) instead of a new temporary one: a restarted server.</param>
+    public DashboardFactory(string? token = "test-token-0123456789abcdef", Dictionary<string, string>? settings = null, string? dataDirectory = null)
     {
         Token = token;
         _settings = settings ?? [];
-        DataDirectory = Directory.CreateTempSubdirectory("ndt-data-").FullName;
+        _ownsDataDirectory = dataDirectory is null;
+        DataDirectory = dataDirectory ?? Directory.CreateTempSubdirectory("ndt-data-").FullName;
     }
 
     public string? Token { get; }
@@ -58,6 +61,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
+        if (!_ownsDataDirectory) return;
         try { Directory.Delete(DataDirectory, recursive: true); }
         catch (IOException) { }
     }

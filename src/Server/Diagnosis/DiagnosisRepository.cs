@@ -1,0 +1,38 @@
+using System.Text.Json;
+using Dapper;
+using Dashboard.Server.Storage;
+using Dashboard.Shared;
+
+namespace Dashboard.Server.Diagnosis;
+
+/// <summary>Finished diagnoses in SQLite: the whole record as JSON, plus the columns to find and list them by.</summary>
+internal sealed class DiagnosisRepository(Database database)
+{
+    public async Task SaveAsync(Shared.Diagnosis diagnosis, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("""
+            INSERT INTO diagnoses (id, started_at, source_namespace_id, destination, verdict, root_cause_rule, body)
+            VALUES (@Id, @StartedAt, @Source, @Destination, @Verdict, @Rule, @Body)
+            """,
+            new
+            {
+                diagnosis.Id,
+                StartedAt = diagnosis.StartedAt.ToUnixTimeMilliseconds(),
+                Source = diagnosis.Source.NamespaceId,
+                diagnosis.Destination,
+                Verdict = diagnosis.Verdict ?? Verdicts.Unreachable,
+                Rule = diagnosis.RootCause?.Rule,
+                Body = JsonSerializer.Serialize(diagnosis, WireJsonContext.Default.Diagnosis),
+            },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<Shared.Diagnosis?> GetAsync(string id, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await database.OpenAsync(cancellationToken);
+        var body = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT body FROM diagnoses WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        return body is null ? null : JsonSerializer.Deserialize(body, WireJsonContext.Default.Diagnosis);
+    }
+}

@@ -34,6 +34,12 @@ using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 var inv = CultureInfo.InvariantCulture;
+if (args is ["--summarize-trace", var tracePath, ..])
+{
+    // Only summarise a trace recorded earlier (--trace-dir).
+    Console.Write(TraceSummary.Summarize(tracePath, Path.GetFileName(tracePath)));
+    return 0;
+}
 var opt = Options.Parse(args);
 if (opt is null) return 2;
 
@@ -706,6 +712,7 @@ internal sealed record Options(string Url, string Token, string Prefix, string C
                 case "--target-update-ms": targetUpdate = double.Parse(Next(), inv); break;
                 case "--strict": strict = true; break;
                 case "-v" or "--verbose": verbose = true; break;
+                case "-h" or "--help": url = null; i = args.Length; break;
                 default:
                     Console.Error.WriteLine($"[ui] unknown argument {args[i]}");
                     return null;
@@ -715,7 +722,8 @@ internal sealed record Options(string Url, string Token, string Prefix, string C
         {
             Console.Error.WriteLine("usage: NDB_TOKEN=<token> Dashboard.Bench.Ui --url http://127.0.0.1:PORT --prefix ndb-RUN-pod [--loads 5] [--load-warmup 1]\n"
                 + "       [--rounds 20] [--warmup 2] [--timeout 30] [--recover-timeout 60] [--settle 3] [--seed N] [--chromium /usr/bin/chromium] [--out FILE.md]\n"
-                + "       [--rounds-out FILE.tsv] [--trace-dir DIR] [--shots DIR] [--console FILE] [--query ns=NAME] [--strict] [-v]");
+                + "       [--rounds-out FILE.tsv] [--trace-dir DIR] [--shots DIR] [--console FILE] [--query ns=NAME] [--strict] [-v]\n"
+                + "       or: Dashboard.Bench.Ui --summarize-trace TRACE.json");
             return null;
         }
         return new Options(url, token, prefix, chromium, loads, loadWarmup, rounds, warmup, timeout, recover, settle, transferWindow, seed, poll,

@@ -62,11 +62,17 @@ internal static class TraceSummary
             var tasks = new List<(Ev Task, Dictionary<string, double> Parts)>();
             var stack = new List<(Ev Ev, double Child)>();
             Dictionary<string, double>? parts = null;
+            // Scheduler wrappers say nothing about the work inside them.
+            static bool Wrapper(string name) => name is "RunTask" or "ThreadControllerImpl::RunTask" or "BlinkScheduler_PerformMicrotaskCheckpoint"
+                or "SimpleWatcher::OnHandleReady" or "Receive mojo message";
             void Pop()
             {
                 var (ev, child) = stack[^1];
                 stack.RemoveAt(stack.Count - 1);
-                self[ev.Name] = self.GetValueOrDefault(ev.Name) + Math.Max(0, ev.Dur - child);
+                var own = Math.Max(0, ev.Dur - child);
+                self[ev.Name] = self.GetValueOrDefault(ev.Name) + own;
+                // A task's parts: the exclusive time of everything in it, by name.
+                if (parts is not null && !Wrapper(ev.Name)) parts[ev.Name] = parts.GetValueOrDefault(ev.Name) + own;
                 if (stack.Count > 0) stack[^1] = (stack[^1].Ev, stack[^1].Child + ev.Dur);
             }
             foreach (var ev in list)
@@ -77,10 +83,6 @@ internal static class TraceSummary
                     parts = [];
                     if (ev.Name == "RunTask") tasks.Add((ev, parts));
                 }
-                else if (stack.Count == 1 && parts is not null)
-                {
-                    parts[ev.Name] = parts.GetValueOrDefault(ev.Name) + ev.Dur;
-                }
                 stack.Add((ev, 0));
             }
             while (stack.Count > 0) Pop();
@@ -88,9 +90,9 @@ internal static class TraceSummary
             double busy = tasks.Sum(t => t.Task.Dur);
             var span = list.Count == 0 ? 0 : (list.Max(e => e.Ts + e.Dur) - list.Min(e => e.Ts));
             md.AppendLine(inv, $"- **{title}** ({Path.GetFileName(path)}): the page's main thread ran {tasks.Count} tasks for {busy / 1000:F0} ms in {span / 1e6:F1} s; {tasks.Count(t => t.Task.Dur > 50_000)} over 50 ms, {tasks.Count(t => t.Task.Dur > 200_000)} over 200 ms.");
-            md.AppendLine(inv, $"  Exclusive time by trace event: {string.Join(", ", self.Where(s => s.Key != "RunTask" || s.Value > 0).OrderByDescending(s => s.Value).Take(10).Select(s => $"{s.Key} {s.Value / 1000:F0} ms"))}.");
+            md.AppendLine(inv, $"  Exclusive time by trace event (FunctionCall: script, .NET in WebAssembly included; ParseHTML: innerHTML too; (program) below: the browser's own work): {string.Join(", ", self.Where(s => s.Value > 0).OrderByDescending(s => s.Value).Take(10).Select(s => $"{s.Key} {s.Value / 1000:F0} ms"))}.");
             foreach (var (task, p) in tasks.OrderByDescending(t => t.Task.Dur).Take(5))
-                md.AppendLine(inv, $"  - task of {task.Dur / 1000:F0} ms: {string.Join(", ", p.OrderByDescending(x => x.Value).Take(5).Select(x => $"{x.Key} {x.Value / 1000:F0}"))}");
+                md.AppendLine(inv, $"  - task of {task.Dur / 1000:F0} ms: {string.Join(", ", p.Where(x => x.Value >= 500).OrderByDescending(x => x.Value).Take(6).Select(x => $"{x.Key} {x.Value / 1000:F0} ms"))}");
 
             // CPU samples of that thread: self time per function and per script.
             var (functions, scripts, total) = Samples(events, main.Item1, main.Item2);

@@ -16,7 +16,6 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
     {
         var ns = fixture.Namespaces;
         var redId = await FixtureNamespaces.InodeAsync(ns.Red);
-        var blueId = await FixtureNamespaces.InodeAsync(ns.Blue);
         await using var context = await fixture.NewContextAsync();
         var page = await context.NewPageAsync();
         var browserErrors = CollectErrors(page);
@@ -55,9 +54,11 @@ public sealed class HomePageTests(DashboardFixture fixture) : IClassFixture<Dash
             // hundreds of namespaces on the node a full-page capture is 80 000 px tall and times out.
             await SaveScreenshotAsync(page, "home.png", copyToDocs: true, fullPage: false);
 
-            // A peer links to its namespace's card.
+            // A peer links to its details.
             await redVeth.GetByTestId("veth-peer").ClickAsync();
-            await Expect(page).ToHaveURLAsync(new Regex($"#ns-{blueId}$"));
+            await Expect(page).ToHaveURLAsync(new Regex($"/interfaces/{ns.Blue}/{ns.BlueVeth}$"));
+            await Expect(page.GetByTestId("drawer-title")).ToHaveTextAsync(ns.BlueVeth);
+            await page.GetByTestId("drawer-close").ClickAsync();
 
             // The filter narrows the cards to what matches.
             await page.GetByTestId("filter").FillAsync(ns.Red); // MudTextField puts the attribute on its <input>

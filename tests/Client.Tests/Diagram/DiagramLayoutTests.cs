@@ -217,6 +217,27 @@ public sealed class DiagramLayoutTests
         Assert.True(collapsed.Height < open.Height, "The collapsed frame kept the rows of the open one.");
     }
 
+    [Fact]
+    public void A_lane_whose_first_namespace_went_while_the_rest_stayed_linked_is_still_drawn()
+    {
+        var node = new NodeBuilder();
+        // A chain a - b - c: the lane is keyed by "a" (first by name).
+        var a = node.Add(null, "a", interfaces: NodeBuilder.Iface("ab", "veth", "10.0.0.1/30"));
+        var b = node.Add(null, "b", interfaces: [NodeBuilder.Iface("ba", "veth", "10.0.0.2/30"), NodeBuilder.Iface("bc", "veth", "10.0.1.1/30")]);
+        var c = node.Add(null, "c", interfaces: NodeBuilder.Iface("cb", "veth", "10.0.1.2/30"));
+        node.Pair(a, "ab", b, "ba");
+        node.Pair(b, "bc", c, "cb");
+        var layout = new DiagramLayout();
+        var before = layout.Build(node.Build(), []);
+
+        node.Remove(a);
+        var after = layout.Build(node.Build(), []);
+
+        Assert.Equal([b, c], after.Tiles.Select(t => t.NamespaceId).Order());
+        Assert.Single(after.Edges);
+        Assert.Equal(before.Tiles.Single(t => t.NamespaceId == b).Y, after.Tiles.Single(t => t.NamespaceId == b).Y);
+    }
+
     private static bool Overlaps((double X, double Y, double Width, double Height) a, (double X, double Y, double Width, double Height) b) =>
         a.X < b.X + b.Width && b.X < a.X + a.Width && a.Y < b.Y + b.Height && b.Y < a.Y + a.Height;
 }

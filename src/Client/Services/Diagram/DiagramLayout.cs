@@ -443,8 +443,10 @@ public sealed class DiagramLayout
             // Breadth-first from the anchor, neighbours by name: a pair reads left to right, a chain as a chain.
             var order = new List<NetworkNamespace>();
             var visited = new HashSet<string>(StringComparer.Ordinal);
-            var queue = new Queue<NetworkNamespace>([byId[anchor]]);
-            visited.Add(anchor);
+            // The lane's key may name a namespace that has gone (the lane keeps its place): start from a member then.
+            var start = component.FirstOrDefault(n => n.Id == anchor) ?? component.OrderBy(n => n.DisplayName, StringComparer.Ordinal).First();
+            var queue = new Queue<NetworkNamespace>([start]);
+            visited.Add(start.Id);
             while (queue.TryDequeue(out var ns))
             {
                 order.Add(ns);

@@ -7,8 +7,25 @@ namespace Dashboard.Client.Services;
 public sealed class DashboardApi(HttpClient http)
 {
     public async Task<Topology> GetTopologyAsync(bool fresh, CancellationToken cancellationToken = default) =>
-        await http.GetFromJsonAsync(fresh ? "api/topology?fresh=true" : "api/topology", WireJsonContext.Default.Topology, cancellationToken)
+        await GetTopologyAsync(fresh, holding: null, cancellationToken)
         ?? throw new InvalidOperationException("The server sent an empty topology.");
+
+    /// <summary>
+    /// GET /api/topology; null when the server answers 304 because the page already holds that
+    /// read (<paramref name="holding"/>: the server's ETag is the read's takenAt in ticks).
+    /// </summary>
+    public async Task<Topology?> GetTopologyAsync(bool fresh, Topology? holding, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, fresh ? "api/topology?fresh=true" : "api/topology");
+        if (holding is not null && !fresh)
+            request.Headers.TryAddWithoutValidation("If-None-Match", $"\"{holding.TakenAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"");
+        using var response = await http.SendAsync(request, cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
+            return null;
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync(WireJsonContext.Default.Topology, cancellationToken)
+            ?? throw new InvalidOperationException("The server sent an empty topology.");
+    }
 
     public async Task<IReadOnlyList<Finding>> GetFindingsAsync(CancellationToken cancellationToken = default) =>
         await http.GetFromJsonAsync("api/findings", WireJsonContext.Default.IReadOnlyListFinding, cancellationToken)

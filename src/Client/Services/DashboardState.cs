@@ -270,10 +270,12 @@ public sealed class DashboardState : IAsyncDisposable
         var findingsVersion = Interlocked.Read(ref _findingsVersion);
         try
         {
-            var topology = _api.GetTopologyAsync(fresh, cancellationToken);
+            // Unless asked to re-read, a page that holds the server's current read gets 304 and parses nothing.
+            var topology = _api.GetTopologyAsync(fresh, Topology, cancellationToken);
             var findings = _api.GetFindingsAsync(cancellationToken);
             await Task.WhenAll(topology, findings); // both awaited: no failure goes unobserved
-            ApplyTopology(await topology);
+            if (await topology is { } read)
+                ApplyTopology(read);
             ApplyLoadedFindings(await findings, findingsVersion);
             Error = null;
         }

@@ -17,8 +17,24 @@ internal static class TopologyApi
         return api;
     }
 
-    private static async Task<Ok<Topology>> GetTopology(TopologyStore store, CancellationToken cancellationToken, bool fresh = false) =>
-        TypedResults.Ok((await store.GetAsync(fresh, cancellationToken)).Topology);
+    /// <summary>
+    /// The topology, with an ETag naming the read it comes from: a client that holds that read
+    /// (If-None-Match) gets 304 and no megabyte to parse. <c>fresh=true</c> always answers in full.
+    /// </summary>
+    private static async Task<Results<Ok<Topology>, StatusCodeHttpResult>> GetTopology(
+        TopologyStore store, HttpContext http, CancellationToken cancellationToken, bool fresh = false)
+    {
+        var topology = (await store.GetAsync(fresh, cancellationToken)).Topology;
+        var etag = ETagOf(topology);
+        http.Response.Headers.ETag = etag;
+        http.Response.Headers.CacheControl = "no-cache";
+        if (!fresh && http.Request.Headers.IfNoneMatch.Any(v => v == etag || v == "*"))
+            return TypedResults.StatusCode(StatusCodes.Status304NotModified);
+        return TypedResults.Ok(topology);
+    }
+
+    public static string ETagOf(Topology topology) =>
+        $"\"{topology.TakenAt.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)}\"";
 
     private static async Task<Ok<IReadOnlyList<Finding>>> GetFindings(TopologyStore store, CancellationToken cancellationToken) =>
         TypedResults.Ok((await store.GetAsync(fresh: false, cancellationToken)).Findings);

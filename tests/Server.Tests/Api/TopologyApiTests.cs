@@ -13,6 +13,45 @@ public sealed class TopologyApiTests : IDisposable
     private readonly DashboardFactory _factory = new();
 
     [Fact]
+    public async Task A_client_holding_the_current_read_gets_304_and_a_fresh_read_or_a_change_answers_in_full()
+    {
+        using var client = _factory.AuthorizedClient();
+        using var first = await client.GetAsync("/api/topology");
+        var etag = first.Headers.ETag;
+        Assert.NotNull(etag);
+        var topology = await first.Content.ReadFromJsonAsync<Topology>();
+        Assert.Equal($"\"{topology!.TakenAt.UtcTicks}\"", etag!.Tag);
+
+        using var again = new HttpRequestMessage(HttpMethod.Get, "/api/topology");
+        again.Headers.IfNoneMatch.Add(etag);
+        using var notModified = await client.SendAsync(again);
+        Assert.Equal(HttpStatusCode.NotModified, notModified.StatusCode);
+        Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+
+        using var fresh = new HttpRequestMessage(HttpMethod.Get, "/api/topology?fresh=true");
+        fresh.Headers.IfNoneMatch.Add(etag);
+        using var full = await client.SendAsync(fresh);
+        Assert.Equal(HttpStatusCode.OK, full.StatusCode);
+        Assert.NotEqual(etag, full.Headers.ETag);
+    }
+
+    [Fact]
+    public async Task The_topology_is_compressed_for_a_client_that_accepts_brotli()
+    {
+        using var client = _factory.AuthorizedClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/topology");
+        request.Headers.AcceptEncoding.ParseAdd("br");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(["br"], response.Content.Headers.ContentEncoding);
+        await using var brotli = new System.IO.Compression.BrotliStream(await response.Content.ReadAsStreamAsync(), System.IO.Compression.CompressionMode.Decompress);
+        var topology = await JsonSerializer.DeserializeAsync<Topology>(brotli, JsonSerializerOptions.Web);
+        Assert.Contains(topology!.Namespaces, n => n.IsRoot);
+    }
+
+    [Fact]
     public async Task Fresh_topology_lists_a_new_pair_in_the_documented_shape()
     {
         var (red, blue) = _net.AddSeedPair();

@@ -7,4 +7,5 @@ builder.Services.AddMudServices();
 builder.Services.AddScoped(_ => new HttpClient { BaseAddress = new Uri(builder.HostEnvironment.BaseAddress) });
 builder.Services.AddScoped<DashboardApi>();
 builder.Services.AddScoped<DashboardState>();
+builder.Services.AddScoped<DiagnoseSelection>();
 await builder.Build().RunAsync();

@@ -23,7 +23,10 @@ public sealed class DashboardApi(HttpClient http)
         if (response.StatusCode == System.Net.HttpStatusCode.NotModified)
             return null;
         response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync(WireJsonContext.Default.Topology, cancellationToken)
+        // Read whole, then parse: streaming a megabyte from fetch in small chunks costs the browser
+        // one promise per chunk, far more than one copy.
+        var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return System.Text.Json.JsonSerializer.Deserialize(bytes, WireJsonContext.Default.Topology)
             ?? throw new InvalidOperationException("The server sent an empty topology.");
     }
 
@@ -37,4 +40,44 @@ public sealed class DashboardApi(HttpClient http)
             $"api/namespaces/{Uri.EscapeDataString(namespaceId)}/interfaces/{Uri.EscapeDataString(iface)}/counters",
             WireJsonContext.Default.InterfaceCounters, cancellationToken)
         ?? throw new InvalidOperationException("The server sent empty counters.");
+
+    /// <summary>
+    /// POST /api/diagnoses?wait=false: the diagnosis as it starts (its id), or the server's reason
+    /// for refusing it (400: a bad source or destination; 429: too many running).
+    /// </summary>
+    public async Task<(Diagnosis? Diagnosis, string? Problem)> StartDiagnosisAsync(DiagnosisRequest request, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.PostAsJsonAsync("api/diagnoses?wait=false", request, WireJsonContext.Default.DiagnosisRequest, cancellationToken);
+        if (response.IsSuccessStatusCode)
+            return (await response.Content.ReadFromJsonAsync(WireJsonContext.Default.Diagnosis, cancellationToken), null);
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            response.EnsureSuccessStatusCode(); // the caller reloads for the login page
+        return (null, await ProblemAsync(response, cancellationToken));
+    }
+
+    /// <summary>GET /api/diagnoses/{id}; null when there is no such diagnosis.</summary>
+    public async Task<Diagnosis?> GetDiagnosisAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.GetAsync($"api/diagnoses/{Uri.EscapeDataString(id)}", cancellationToken);
+        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
+            return null;
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync(WireJsonContext.Default.Diagnosis, cancellationToken);
+    }
+
+    /// <summary>The <c>detail</c> (else <c>title</c>) of a ProblemDetails answer, else the status.</summary>
+    private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var doc = await System.Text.Json.JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(cancellationToken), cancellationToken: cancellationToken);
+            foreach (var name in new[] { "detail", "title" })
+                if (doc.RootElement.TryGetProperty(name, out var value) && value.GetString() is { Length: > 0 } text)
+                    return text;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        return $"The server answered {(int)response.StatusCode} {response.ReasonPhrase}.";
+    }
 }

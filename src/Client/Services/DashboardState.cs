@@ -90,6 +90,9 @@ public sealed class DashboardState : IAsyncDisposable
     /// <summary>Something in the state changed. May be raised on any thread.</summary>
     public event Action? Changed;
 
+    /// <summary>A step of a running diagnosis arrived over the hub (its id, the step). May be raised on any thread.</summary>
+    public event Action<string, DiagnosisStep>? DiagnosisProgress;
+
     /// <summary>
     /// Starts once: reads the current state, then connects to the hub and keeps connected. The task
     /// completes when the first read and the first connection attempt are done, whatever their outcome;
@@ -148,7 +151,10 @@ public sealed class DashboardState : IAsyncDisposable
     private async Task<ConnectionEnd> ConnectAndWaitAsync(CancellationToken stop)
     {
         var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var connection = _connect(new LiveHandlers(t => ApplyTopology(t), p => ApplyPatch(p, stop), ApplyPushedFindings));
+        var connection = _connect(new LiveHandlers(t => ApplyTopology(t), p => ApplyPatch(p, stop), ApplyPushedFindings)
+        {
+            Progress = (id, step) => DiagnosisProgress?.Invoke(id, step),
+        });
         connection.Reconnecting += _ =>
         {
             OnConnectionLost();

@@ -23,7 +23,11 @@ internal interface ILiveConnection : IAsyncDisposable
 }
 
 /// <summary>What to do with each thing the hub pushes.</summary>
-internal sealed record LiveHandlers(Action<Topology> Topology, Action<TopologyPatch> Patch, Action<IReadOnlyList<Finding>> Findings);
+internal sealed record LiveHandlers(Action<Topology> Topology, Action<TopologyPatch> Patch, Action<IReadOnlyList<Finding>> Findings)
+{
+    /// <summary>A step of a running diagnosis (its id, the step).</summary>
+    public Action<string, DiagnosisStep> Progress { get; init; } = (_, _) => { };
+}
 
 /// <summary>Makes a connection that hands what the hub pushes to the handlers.</summary>
 internal delegate ILiveConnection LiveConnectionFactory(LiveHandlers handlers);
@@ -46,6 +50,7 @@ internal sealed class HubLiveConnection : ILiveConnection
         hub.On<Topology>(nameof(ITopologyClient.TopologyChanged), t => { handlers.Topology(t); return Task.CompletedTask; });
         hub.On<TopologyPatch>(nameof(ITopologyClient.TopologyPatched), p => { handlers.Patch(p); return Task.CompletedTask; });
         hub.On<IReadOnlyList<Finding>>(nameof(ITopologyClient.FindingsChanged), f => { handlers.Findings(f); return Task.CompletedTask; });
+        hub.On<string, DiagnosisStep>(nameof(ITopologyClient.DiagnosisProgress), (id, step) => { handlers.Progress(id, step); return Task.CompletedTask; });
         return new HubLiveConnection(hub);
     }
 

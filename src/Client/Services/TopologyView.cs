@@ -37,6 +37,12 @@ public static class TopologyView
     public static string InterfaceHref(string namespaceReference, string iface, string? query = null) =>
         $"interfaces/{Uri.EscapeDataString(namespaceReference)}/{Uri.EscapeDataString(iface)}{query}";
 
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<NetworkNamespace>, string> Names = new();
+
+    /// <summary>Every namespace's id and display name in one string, computed once per namespace list: what peer labels depend on.</summary>
+    public static string NamesKey(Topology topology) =>
+        Names.GetValue(topology.Namespaces, list => string.Join("|", list.Select(n => $"{n.Id}={n.DisplayName}")));
+
     /// <summary>The host first, then by name: the order a person scans in.</summary>
     public static IEnumerable<NetworkNamespace> Ordered(IEnumerable<NetworkNamespace> namespaces) =>
         namespaces.OrderByDescending(n => n.IsRoot).ThenBy(n => n.DisplayName, StringComparer.Ordinal);

@@ -238,6 +238,23 @@ public sealed class DiagramLayoutTests
         Assert.Equal(before.Tiles.Single(t => t.NamespaceId == b).Y, after.Tiles.Single(t => t.NamespaceId == b).Y);
     }
 
+    [Fact]
+    public void A_namespace_with_no_pair_appearing_beside_the_pairs_moves_no_hub()
+    {
+        var node = new NodeBuilder();
+        var cni = node.Node("node-a");
+        node.Pod("pod1", cni);
+        node.Seed();
+        var layout = new DiagramLayout();
+        var before = layout.Build(node.Build(), []);
+
+        node.Add(null, "lonely");
+        var after = layout.Build(node.Build(), []);
+
+        Assert.Equal(before.Boxes.Select(b => (b.NamespaceId, b.X)), after.Boxes.Select(b => (b.NamespaceId, b.X)));
+        Assert.Equal(before.Tiles.Select(t => (t.NamespaceId, t.X, t.Y)), after.Tiles.Where(t => t.Label != "lonely").Select(t => (t.NamespaceId, t.X, t.Y)));
+    }
+
     private static bool Overlaps((double X, double Y, double Width, double Height) a, (double X, double Y, double Width, double Height) b) =>
         a.X < b.X + b.Width && b.X < a.X + a.Width && a.Y < b.Y + b.Height && b.Y < a.Y + a.Height;
 }

@@ -173,8 +173,10 @@ public sealed class DiagramLayout
             {
                 ForgetGroup(IsolatedKey);
             }
+            // At least as wide as a frame of 4 tiles: the first namespace with no pair, or a third
+            // namespace in a chain, then fits without pushing the hubs on the right.
             if (otherWidth > 0)
-                _othersWidth = Math.Max(_othersWidth, Math.Max(otherWidth, 2 * TileWidth + PairGap + 2 * GroupPad));
+                _othersWidth = Math.Max(_othersWidth, Math.Max(otherWidth, GroupWidth(4)));
             height = Math.Max(height, otherBottom);
             if (_othersWidth > 0)
                 x += _othersWidth + ColumnGap;

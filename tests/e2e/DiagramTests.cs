@@ -132,10 +132,19 @@ public sealed class DiagramTests(DiagramTests.BridgeFixture fixture) : IClassFix
     private static ILocator Edge(ILocator diagram, string ns, string iface) =>
         diagram.Locator($"[data-testid='diagram-edge'][data-a-ns='{ns}'][data-a-if='{iface}']");
 
+    /// <summary>
+    /// Every namespace drawn before and after is where it was. Other tests running meanwhile may add
+    /// or delete namespaces of their own: those come and go, the rest must stay put.
+    /// </summary>
     private static async Task AssertNothingMovedAsync(IPage page, string before)
     {
         var after = await PositionsAsync(page);
-        Assert.True(before == after, $"Something moved.\nBefore:\n{before}\n\nAfter:\n{after}");
+        static Dictionary<string, string> Parse(string lines) => lines.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => l.Split('@', 2)).GroupBy(p => p[0]).ToDictionary(g => g.Key, g => string.Join(";", g.Select(p => p[1]).Order()));
+        var was = Parse(before);
+        var now = Parse(after);
+        var moved = was.Keys.Where(now.ContainsKey).Where(k => was[k] != now[k]).Select(k => $"{k}: {was[k]} -> {now[k]}").ToList();
+        Assert.True(moved.Count == 0, $"Something moved:\n{string.Join("\n", moved)}\n\nBefore:\n{before}\n\nAfter:\n{after}");
     }
 
     /// <summary>Where every namespace is drawn, by name (transform of tiles, rect of boxes).</summary>

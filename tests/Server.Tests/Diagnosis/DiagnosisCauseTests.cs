@@ -1,3 +1,4 @@
+using Dashboard.Server.Tests.Api;
 using Dashboard.Server.Tests.Fixtures;
 using Dashboard.Shared;
 using Xunit.Abstractions;
@@ -10,7 +11,7 @@ namespace Dashboard.Server.Tests.Diagnosis;
 /// fix as given, and diagnose again. Pings go only to addresses of this test's own namespaces.
 /// Timings are printed, not asserted.
 /// </summary>
-public sealed class DiagnosisCauseTests(DiagnosisServer server, ITestOutputHelper output) : IClassFixture<DiagnosisServer>, IDisposable
+public sealed class DiagnosisCauseTests(SharedServer server, ITestOutputHelper output) : IClassFixture<SharedServer>, IDisposable
 {
     private readonly TestNet _net = new();
 

@@ -9,27 +9,6 @@ using Xunit.Abstractions;
 
 namespace Dashboard.Server.Tests.Diagnosis;
 
-/// <summary>One real server for a test class (its tests run one after the other).</summary>
-public sealed class DiagnosisServer : IAsyncLifetime
-{
-    public DashboardFactory Factory { get; } = new();
-
-    public HttpClient Client { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Client = Factory.AuthorizedClient();
-        await Client.GetFromJsonAsync<Topology>("/api/topology"); // the first state is there
-    }
-
-    public Task DisposeAsync()
-    {
-        Client.Dispose();
-        Factory.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>Running diagnoses through the API and checking them, with every step and the timings in the test output.</summary>
 internal static class Diagnose
 {

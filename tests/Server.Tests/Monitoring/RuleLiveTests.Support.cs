@@ -8,27 +8,6 @@ using Xunit.Abstractions;
 
 namespace Dashboard.Server.Tests.Monitoring;
 
-/// <summary>One real server for all of <see cref="RuleLiveTests"/> (its tests run one after the other).</summary>
-public sealed class RuleLiveServer : IAsyncLifetime
-{
-    public DashboardFactory Factory { get; } = new();
-
-    public HttpClient Client { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        Client = Factory.AuthorizedClient();
-        await Client.GetFromJsonAsync<Topology>("/api/topology"); // the first state is there
-    }
-
-    public Task DisposeAsync()
-    {
-        Client.Dispose();
-        Factory.Dispose();
-        return Task.CompletedTask;
-    }
-}
-
 /// <summary>
 /// A fix command as the dashboard gives it: a shell-like string, split here into an argument list
 /// (never handed to a shell). Single quotes and backslash escapes are honoured, as
@@ -106,12 +85,12 @@ public sealed partial class RuleLiveTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
 
-    private readonly RuleLiveServer _server;
+    private readonly SharedServer _server;
     private readonly ITestOutputHelper _output;
     private readonly TestNet _net = new();
     private readonly List<Process> _holders = [];
 
-    public RuleLiveTests(RuleLiveServer server, ITestOutputHelper output)
+    public RuleLiveTests(SharedServer server, ITestOutputHelper output)
     {
         _server = server;
         _output = output;

@@ -1,3 +1,4 @@
+using Dashboard.Server.Tests.Api;
 using Dashboard.Server.Tests.Fixtures;
 using Dashboard.Shared;
 
@@ -10,7 +11,7 @@ namespace Dashboard.Server.Tests.Monitoring;
 /// given, make it go away. The healthy seed pair and a healthy CNI bridge with pods have no error
 /// or warning. Only the findings of each test's own namespaces are looked at.
 /// </summary>
-public sealed partial class RuleLiveTests : IClassFixture<RuleLiveServer>, IDisposable
+public sealed partial class RuleLiveTests : IClassFixture<SharedServer>, IDisposable
 {
     // ---- Healthy layouts ------------------------------------------------------------------------
 

@@ -97,9 +97,10 @@ public sealed class DiagramTests(DiagramTests.BridgeFixture fixture) : IClassFix
             Assert.True(await page.EvaluateAsync<bool>("() => window.__ndSamePage === true"), "The page reloaded.");
 
             // Click the pair: the details of its first end, at a URL of their own, with live counters.
-            await pair.Locator(".nd-edge-hit").ClickAsync(new() { Force = true });
+            // The click goes to the edge itself (other tests' namespaces may be drawn near it meanwhile).
+            await pair.Locator(".nd-edge-hit").DispatchEventAsync("click");
             var drawer = page.GetByTestId("drawer");
-            await Expect(drawer).ToBeVisibleAsync();
+            await Expect(drawer).ToBeVisibleAsync(new() { Timeout = 15_000 });
             var end = await pair.GetAttributeAsync("data-a-if");
             var endNs = await pair.GetAttributeAsync("data-a-ns");
             var peer = end == ns.RedVeth ? ns.BlueVeth : ns.RedVeth;

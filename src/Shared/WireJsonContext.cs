@@ -16,4 +16,9 @@ namespace Dashboard.Shared;
 [JsonSerializable(typeof(Diagnosis))]
 [JsonSerializable(typeof(DiagnosisRequest))]
 [JsonSerializable(typeof(InterfaceCounters))]
+[JsonSerializable(typeof(SnapshotRequest))]
+[JsonSerializable(typeof(SnapshotCreated))]
+[JsonSerializable(typeof(IReadOnlyList<SnapshotSummary>))]
+[JsonSerializable(typeof(Snapshot))]
+[JsonSerializable(typeof(TopologyComparison))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

@@ -83,7 +83,7 @@ public sealed class SnapshotValidationTests
         { "bad label", "label must be one line" },
         { "no label", "label is required" },
         { "newer format", "format 2 is newer than this release reads (1)" },
-        { "format zero", "format must be a positive number" },
+        { "negative format", "format must be a positive number" },
         { "taken in 1970", "takenAt must be a date between 2000-01-01 and tomorrow" },
         { "taken next week", "takenAt must be a date between" },
         { "long string", "is longer than 16384 characters" },
@@ -122,7 +122,7 @@ public sealed class SnapshotValidationTests
             "bad label" => s with { Label = "a\nb" },
             "no label" => s with { Label = null! },
             "newer format" => s with { Format = 2 },
-            "format zero" => s with { Format = 0 },
+            "negative format" => s with { Format = -1 },
             "taken in 1970" => s with { TakenAt = DateTimeOffset.UnixEpoch },
             "taken next week" => s with { TakenAt = Now.AddDays(7) },
             "long string" => s with { Findings = [s.Findings[0] with { Evidence = new string('e', 20_000) }] },
@@ -132,6 +132,31 @@ public sealed class SnapshotValidationTests
         var errors = SnapshotValidation.CheckImport(broken, Now);
 
         Assert.True(errors.Any(e => e.Contains(expected, StringComparison.Ordinal)), $"{what}: expected '{expected}' in: {string.Join(" | ", errors)}");
+    }
+
+    [Fact]
+    public void What_the_contract_gives_a_default_for_may_be_left_out()
+    {
+        const string json = """
+            { "id": "x", "label": "minimal", "takenAt": "2026-11-27T12:00:00Z", "findings": [],
+              "topology": { "takenAt": "2026-11-27T12:00:00Z", "hostname": "node-2", "links": [], "warnings": [],
+                "namespaces": [ { "id": "4026532176", "name": "pod-red", "isRoot": false, "paths": [], "pids": [],
+                  "owner": { "kind": "netns", "name": "pod-red" },
+                  "interfaces": [ { "ifindex": 2, "name": "veth-red", "kind": "veth", "mac": null, "mtu": 1500, "adminUp": true,
+                                    "operState": "UP", "master": null, "addresses": ["10.0.1.1/24"], "peer": null } ],
+                  "routes": [ { "destination": "10.0.1.0/24", "gateway": null, "device": "veth-red", "table": "main" } ] } ] } }
+            """;
+        var parsed = System.Text.Json.JsonSerializer.Deserialize(json, WireJsonContext.Default.Snapshot);
+
+        var normalized = SnapshotValidation.Normalize(parsed)!;
+
+        Assert.Empty(SnapshotValidation.CheckImport(normalized, Now));
+        var ns = normalized.Topology.Namespaces[0];
+        Assert.Equal("pod-red", ns.DisplayName);
+        Assert.Empty(ns.Processes);
+        Assert.Empty(ns.Interfaces[0].Flags);
+        Assert.Equal(("inet", "unicast", "universe", "boot"), (ns.Routes[0].Family, ns.Routes[0].Type, ns.Routes[0].Scope, ns.Routes[0].Protocol));
+        Assert.Equal(SnapshotLimits.Format, normalized.Format);
     }
 
     [Fact]

@@ -15,6 +15,7 @@ internal static class DiagnosisApi
             .WithName("CreateDiagnosis")
             .WithSummary("Diagnose a ping from a namespace to an address or namespace/interface. 201 with the finished diagnosis; wait=false answers 202 at once (poll the Location, or follow DiagnosisProgress on the hub).");
         api.MapGet("/diagnoses/{id}", Get)
+            .AddEndpointFilter<StorageProblemFilter>()
             .WithName("GetDiagnosis")
             .WithSummary("A diagnosis: finished (stored, shareable) or still running (status running, the steps so far).");
         return api;

@@ -10,8 +10,7 @@ internal sealed class DiagnosisRepository(Database database)
 {
     public async Task SaveAsync(Shared.Diagnosis diagnosis, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("""
+        await database.WriteAsync((connection, transaction) => connection.ExecuteAsync(new CommandDefinition("""
             INSERT INTO diagnoses (id, started_at, source_namespace_id, destination, verdict, root_cause_rule, body)
             VALUES (@Id, @StartedAt, @Source, @Destination, @Verdict, @Rule, @Body)
             """,
@@ -25,14 +24,14 @@ internal sealed class DiagnosisRepository(Database database)
                 Rule = diagnosis.RootCause?.Rule,
                 Body = JsonSerializer.Serialize(diagnosis, WireJsonContext.Default.Diagnosis),
             },
-            cancellationToken: cancellationToken));
+            transaction,
+            cancellationToken: cancellationToken)), cancellationToken);
     }
 
     public async Task<Shared.Diagnosis?> GetAsync(string id, CancellationToken cancellationToken = default)
     {
-        await using var connection = await database.OpenAsync(cancellationToken);
-        var body = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
-            "SELECT body FROM diagnoses WHERE id = @id", new { id }, cancellationToken: cancellationToken));
+        var body = await database.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "SELECT body FROM diagnoses WHERE id = @id", new { id }, cancellationToken: cancellationToken)), cancellationToken);
         return body is null ? null : JsonSerializer.Deserialize(body, WireJsonContext.Default.Diagnosis);
     }
 }

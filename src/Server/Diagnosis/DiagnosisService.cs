@@ -169,7 +169,8 @@ internal sealed class DiagnosisService(
         catch (Exception e)
         {
             logger.LogError(e, "Diagnosis {Id} could not be stored", id);
-            result = result with { Warnings = [.. result.Warnings, "It could not be stored: its link will not open later."] };
+            var why = e is StorageUnavailableException storage ? " " + storage.Message : "";
+            result = result with { Warnings = [.. result.Warnings, "It could not be stored: its link will not open later." + why] };
         }
         finally
         {

@@ -7,6 +7,7 @@ using Dashboard.Server.Hubs;
 using Dashboard.Server.Monitoring;
 using Dashboard.Server.Processes;
 using Dashboard.Server.Security;
+using Dashboard.Server.Snapshots;
 using Dashboard.Server.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.WebAssembly.Server;
@@ -43,6 +44,11 @@ public static class DashboardHostExtensions
         services.TryAddSingleton<ICommandRunner, ProcessCommandRunner>();
         services.TryAddSingleton<DiagnosisRepository>();
         services.TryAddSingleton<DiagnosisService>();
+        services.AddOptions<SnapshotOptions>().Bind(builder.Configuration.GetSection(SnapshotOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SnapshotOptions>, SnapshotOptionsValidator>());
+        services.TryAddSingleton<SnapshotRepository>();
+        services.TryAddSingleton<SnapshotService>();
+        services.AddHostedService<SnapshotScheduler>();
 
         services.TryAddSingleton<AccessToken>();
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
@@ -78,7 +84,7 @@ public static class DashboardHostExtensions
         app.UseAntiforgery();
 
         app.MapHealth();
-        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi();
+        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi().MapSnapshotApi();
         app.MapHub<TopologyHub>("/hubs/topology");
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()
@@ -87,9 +93,21 @@ public static class DashboardHostExtensions
         return app;
     }
 
+    /// <summary>
+    /// 503 when discovery cannot work (not root, a tool missing): the dashboard is useless there. A database that
+    /// cannot be used is not a reason to restart the process (the live view works, the store recovers by itself):
+    /// 200 with status "degraded" and the reason.
+    /// </summary>
     private static void MapHealth(this WebApplication app) =>
-        app.MapGet("/healthz", (HostHealth health) => health.IsHealthy
-                ? Results.Ok(new { status = "ok" })
-                : Results.Json(new { status = "not ok", reasons = health.Problems }, statusCode: StatusCodes.Status503ServiceUnavailable))
+        app.MapGet("/healthz", (HostHealth health, Database database) =>
+            {
+                var storage = database.Problem;
+                if (storage is not null) database.ProbeIfDue();
+                if (!health.IsHealthy)
+                    return Results.Json(new { status = "not ok", reasons = storage is null ? health.Problems : [.. health.Problems, storage.Reason] }, statusCode: StatusCodes.Status503ServiceUnavailable);
+                return storage is null
+                    ? Results.Ok(new { status = "ok" })
+                    : Results.Ok(new { status = "degraded", reasons = new[] { storage.Reason } });
+            })
             .AllowAnonymous();
 }

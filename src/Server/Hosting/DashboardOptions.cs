@@ -16,6 +16,9 @@ public sealed class DashboardOptions
     /// <summary>Allow anything that changes the node (lab scenarios, applying fixes).</summary>
     public bool AllowChanges { get; set; }
 
+    /// <summary>How long a write waits for another process's lock on the SQLite file before it answers 503 "locked".</summary>
+    public TimeSpan DatabaseBusyTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
     public string DataDirectoryFullPath => Path.GetFullPath(DataDirectory);
 }
 
@@ -28,6 +31,8 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
             errors.Add("Dashboard:DataDirectory must name a folder.");
         if (options.AuthToken is { } t && !string.IsNullOrWhiteSpace(t) && t.Trim().Length < 16)
             errors.Add("Dashboard:AuthToken must be at least 16 characters long.");
+        if (options.DatabaseBusyTimeout < TimeSpan.FromMilliseconds(100) || options.DatabaseBusyTimeout > TimeSpan.FromMinutes(1))
+            errors.Add("Dashboard:DatabaseBusyTimeout must be between 00:00:00.1 and 00:01:00.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

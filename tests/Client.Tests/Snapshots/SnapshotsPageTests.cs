@@ -35,7 +35,7 @@ public sealed class SnapshotsPageTests : DashboardTestContext
         Assert.Equal(["after the upgrade", "before the upgrade", "from the other node"], rows.Select(r => r.GetAttribute("data-label")));
         Assert.Equal("by alice", rows[0].QuerySelector("[data-testid='snapshot-origin']")!.TextContent);
         Assert.Equal("imported", rows[2].QuerySelector("[data-testid='snapshot-origin']")!.TextContent);
-        Assert.Contains("2 (1 error)", rows[0].QuerySelector("[data-testid='snapshot-findings']")!.TextContent);
+        Assert.Contains("1 error · 1 other", rows[0].QuerySelector("[data-testid='snapshot-findings']")!.TextContent);
         Assert.Equal("3", rows[0].QuerySelector("[data-testid='snapshot-namespaces']")!.TextContent);
         page.WaitForAssertion(() => Assert.Equal("node-2", page.Find("[data-testid='snapshot-hostname']").TextContent.Trim()));
         Assert.Single(page.FindAll("[data-testid='snapshot-hostname']"));

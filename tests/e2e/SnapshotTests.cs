@@ -323,19 +323,6 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
             freshErrors.RemoveAll(e => e.StartsWith("404 GET", StringComparison.Ordinal) && e.Contains("/api/snapshots/AAAA", StringComparison.Ordinal));
             Assert.DoesNotContain(freshErrors, e => !e.StartsWith("401 ", StringComparison.Ordinal));
         });
-
-        // A second fresh browser logs in by the token link that carries the page to return to.
-        await using var third = await fixture.NewContextAsync();
-        var linked = await third.NewPageAsync();
-        var linkedErrors = CollectErrors(linked);
-        await RunWithDiagnosticsAsync(fixture, linked, "links-token", linkedErrors, async () =>
-        {
-            await linked.GotoAsync($"/?token={fixture.Server.Token}&returnUrl=" + Uri.EscapeDataString(snapshot));
-            await Expect(linked).ToHaveURLAsync(new Regex($"{Regex.Escape(snapshot)}$"));
-            await Expect(linked.GetByTestId("snapshot-banner")).ToBeVisibleAsync(FirstLoad);
-            await Expect(linked.GetByTestId("snapshot-node")).Not.ToBeEmptyAsync();
-            Assert.Empty(linkedErrors);
-        });
     }
 
     // ---- the pair ----

@@ -66,6 +66,7 @@ internal static class SnapshotApi
     {
         var (document, problem) = await ReadJsonAsync(context.Request, options.Value.MaxImportBytes, WireJsonContext.Default.Snapshot, "a snapshot document", cancellationToken);
         if (problem is not null) return problem;
+        document = SnapshotValidation.Normalize(document);
         var errors = SnapshotValidation.CheckImport(document, time.GetUtcNow());
         if (errors.Count > 0)
             return TypedResults.Problem("The document cannot be imported: " + string.Join(" ", errors), statusCode: StatusCodes.Status400BadRequest, title: "Bad snapshot document");

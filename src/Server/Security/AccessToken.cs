@@ -38,29 +38,43 @@ public sealed class AccessToken
 
     private static string LoadOrCreate(string dataDirectory, ILogger logger)
     {
-        Directory.CreateDirectory(dataDirectory);
+        try { Directory.CreateDirectory(dataDirectory); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { logger.LogWarning("Cannot make the data directory {Path}: {Error}", dataDirectory, e.Message); }
         var path = Path.Combine(dataDirectory, FileName);
         if (File.Exists(path))
         {
             var existing = File.ReadAllText(path).Trim();
             if (existing.Length >= 16)
             {
-                File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+                // chmod only when needed: on a read-only data directory it fails, and the token is still good.
+                if (File.GetUnixFileMode(path) != (UnixFileMode.UserRead | UnixFileMode.UserWrite))
+                {
+                    try { File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite); }
+                    catch (IOException e) { logger.LogWarning("Cannot make {Path} private (mode 0600): {Error}", path, e.Message); }
+                }
                 return existing;
             }
             logger.LogWarning("The token in {Path} is too short; making a new one", path);
         }
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        using (var stream = new FileStream(path, new FileStreamOptions
+        try
         {
-            Mode = FileMode.Create,
-            Access = FileAccess.Write,
-            UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
-        }))
-        {
-            stream.Write(Encoding.ASCII.GetBytes(token + "\n"));
+            using (var stream = new FileStream(path, new FileStreamOptions
+            {
+                Mode = FileMode.Create,
+                Access = FileAccess.Write,
+                UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite,
+            }))
+            {
+                stream.Write(Encoding.ASCII.GetBytes(token + "\n"));
+            }
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
-        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only or full data directory does not stop the dashboard: the token lives until the process ends.
+            logger.LogWarning("Cannot store the access token in {Path} ({Error}); it is valid until the server stops. Set Dashboard:AuthToken to keep one.", path, e.Message);
+        }
         return token;
     }
 }

@@ -154,7 +154,7 @@ internal sealed class SnapshotRepository(Database database, TimeProvider time)
             brotli.CopyTo(output);
             return output.ToArray();
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
         {
             throw new StorageUnavailableException(StorageFault.Corrupt, "This snapshot's stored document is damaged and cannot be read; delete it. Other snapshots are not affected.", e);
         }

@@ -16,27 +16,45 @@ namespace Dashboard.Server.Snapshots;
 /// (<see cref="SnapshotOptions.KeepCount"/>, <see cref="SnapshotOptions.KeepDays"/>) to automatic snapshots only.
 /// A store that cannot be written is logged and tried again at the next occasion; it never stops the server.
 /// </summary>
-internal sealed class SnapshotScheduler(
-    SnapshotService snapshots,
-    TopologyStore store,
-    IOptions<SnapshotOptions> options,
-    TimeProvider time,
-    ILogger<SnapshotScheduler> logger) : BackgroundService
+internal sealed class SnapshotScheduler : BackgroundService
 {
+    /// <summary>Takes one automatic snapshot: label, origin, by.</summary>
+    internal delegate Task Take(string label, string origin, string by, CancellationToken cancellationToken);
+
+    private readonly Func<CancellationToken, IAsyncEnumerable<TopologyState>> _watch;
+    private readonly Take _take;
+    private readonly SnapshotOptions _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
     private readonly Channel<IReadOnlyList<Finding>> _newFindings = Channel.CreateUnbounded<IReadOnlyList<Finding>>(new UnboundedChannelOptions { SingleReader = true });
+
+    public SnapshotScheduler(SnapshotService snapshots, TopologyStore store, IOptions<SnapshotOptions> options, TimeProvider time, ILogger<SnapshotScheduler> logger)
+        : this(store.WatchAsync, (label, origin, by, ct) => snapshots.TakeAsync(label, by, origin, ct), options.Value, time, logger)
+    {
+    }
+
+    /// <summary>For tests: any stream of live states, any way to take a snapshot.</summary>
+    internal SnapshotScheduler(Func<CancellationToken, IAsyncEnumerable<TopologyState>> watch, Take take, SnapshotOptions options, TimeProvider time, ILogger logger)
+    {
+        _watch = watch;
+        _take = take;
+        _options = options;
+        _time = time;
+        _logger = logger;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var o = options.Value;
+        var o = _options;
         var loops = new List<Task>();
         if (o.Interval > TimeSpan.Zero)
         {
-            logger.LogInformation("Automatic snapshots every {Interval}, keeping the newest {KeepCount}{Days}", o.Interval, o.KeepCount, o.KeepDays > 0 ? $" for at most {o.KeepDays} days" : "");
+            _logger.LogInformation("Automatic snapshots every {Interval}, keeping the newest {KeepCount}{Days}", o.Interval, o.KeepCount, o.KeepDays > 0 ? $" for at most {o.KeepDays} days" : "");
             loops.Add(ScheduleLoopAsync(o.Interval, stoppingToken));
         }
         if (o.OnNewFinding)
         {
-            logger.LogInformation("Automatic snapshots on new findings, at most one every {Gap}", o.MinimumGap);
+            _logger.LogInformation("Automatic snapshots on new findings, at most one every {Gap}", o.MinimumGap);
             loops.Add(WatchFindingsAsync(stoppingToken));
             loops.Add(FindingLoopAsync(o, stoppingToken));
         }
@@ -52,7 +70,7 @@ internal sealed class SnapshotScheduler(
 
     private async Task ScheduleLoopAsync(TimeSpan interval, CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(interval, time);
+        using var timer = new PeriodicTimer(interval, _time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
             await TakeAsync("schedule", SnapshotOrigins.Schedule, SnapshotOrigins.Schedule, stoppingToken);
     }
@@ -61,7 +79,7 @@ internal sealed class SnapshotScheduler(
     private async Task WatchFindingsAsync(CancellationToken stoppingToken)
     {
         HashSet<string>? known = null;
-        await foreach (var state in store.WatchAsync(stoppingToken))
+        await foreach (var state in _watch(stoppingToken))
         {
             var ids = state.Findings.Select(f => f.Id).ToHashSet(StringComparer.Ordinal);
             if (known is not null)
@@ -80,15 +98,15 @@ internal sealed class SnapshotScheduler(
         {
             var first = new List<Finding>();
             while (reader.TryRead(out var batch)) first.AddRange(batch);
-            if (o.FindingSettle > TimeSpan.Zero) await Task.Delay(o.FindingSettle, time, stoppingToken);
+            if (o.FindingSettle > TimeSpan.Zero) await Task.Delay(o.FindingSettle, _time, stoppingToken);
             while (reader.TryRead(out var batch)) first.AddRange(batch);
             var (label, by) = Describe(first);
             await TakeAsync(label, SnapshotOrigins.Finding, by, stoppingToken);
-            await Task.Delay(o.MinimumGap, time, stoppingToken);
+            await Task.Delay(o.MinimumGap, _time, stoppingToken);
             // What appeared during the gap is part of the storm: it takes no snapshot of its own.
             int skipped = 0;
             while (reader.TryRead(out var batch)) skipped += batch.Count;
-            if (skipped > 0) logger.LogDebug("{Count} new findings within {Gap} of the last new-finding snapshot took none", skipped, o.MinimumGap);
+            if (skipped > 0) _logger.LogDebug("{Count} new findings within {Gap} of the last new-finding snapshot took none", skipped, o.MinimumGap);
         }
     }
 
@@ -96,15 +114,15 @@ internal sealed class SnapshotScheduler(
     {
         try
         {
-            await snapshots.TakeAsync(label, by, origin, stoppingToken);
+            await _take(label, origin, by, stoppingToken);
         }
         catch (StorageUnavailableException e)
         {
-            logger.LogWarning("Automatic snapshot ({Origin}) not taken: {Reason}", origin, e.Message);
+            _logger.LogWarning("Automatic snapshot ({Origin}) not taken: {Reason}", origin, e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "Automatic snapshot ({Origin}) failed", origin);
+            _logger.LogError(e, "Automatic snapshot ({Origin}) failed", origin);
         }
     }
 

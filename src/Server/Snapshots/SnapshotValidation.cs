@@ -47,6 +47,42 @@ internal static class SnapshotValidation
     }
 
     /// <summary>
+    /// Fills in what the contract gives a default for and a document may leave out (JSON from another tool, or an
+    /// older export): the format (1), a namespace's displayName, processes and neighbours, an interface's flags, a route's family,
+    /// type, scope and protocol. What the records require stays as it is, for <see cref="CheckImport"/> to judge.
+    /// </summary>
+    public static Snapshot? Normalize(Snapshot? snapshot)
+    {
+        // A document without "format" is of the first one.
+        if (snapshot is { Format: 0 }) snapshot = snapshot with { Format = 1 };
+        if (snapshot?.Topology?.Namespaces is not { } namespaces) return snapshot;
+        var fixedNamespaces = new List<NetworkNamespace>(namespaces.Count);
+        foreach (var ns in namespaces)
+        {
+            if (ns is null)
+            {
+                fixedNamespaces.Add(ns!);
+                continue;
+            }
+            fixedNamespaces.Add(ns with
+            {
+                DisplayName = ns.DisplayName ?? ns.Name ?? ns.Id,
+                Processes = ns.Processes ?? [],
+                Neighbours = ns.Neighbours ?? [],
+                Interfaces = ns.Interfaces?.Select(i => i is null ? i! : i with { Flags = i.Flags ?? [] }).ToList()!,
+                Routes = ns.Routes?.Select(r => r is null ? r! : r with
+                {
+                    Family = r.Family ?? "inet",
+                    Type = r.Type ?? "unicast",
+                    Scope = r.Scope ?? "universe",
+                    Protocol = r.Protocol ?? "boot",
+                }).ToList()!,
+            });
+        }
+        return snapshot with { Topology = snapshot.Topology with { Namespaces = fixedNamespaces } };
+    }
+
+    /// <summary>
     /// Checks a document for <c>POST /api/snapshots/import</c>. Returns the problems found (at most a few, each
     /// naming the field by its JSON path); empty when it can be stored.
     /// </summary>

@@ -260,7 +260,7 @@ public sealed class Database
 
     private StorageUnavailableException Failed(Exception e, string operation)
     {
-        var error = StorageUnavailableException.From(e);
+        var error = StorageUnavailableException.From(e, Path);
         // The next use starts again from the file: a file replaced or repaired meanwhile is migrated, and no
         // pooled connection to the old one is reused.
         if (error.Fault is not StorageFault.Locked)

@@ -65,6 +65,23 @@ public sealed class StorageUnavailableException(StorageFault fault, string messa
         _ => new(StorageFault.Other, $"The database cannot be used: {StripPaths(e.Message)}. {Consequence}", e),
     };
 
+    /// <summary>
+    /// <see cref="From(Exception)"/>, and when SQLite's words are vague (cannot open, I/O error), what the data
+    /// directory's file system says: mounted read-only, or full.
+    /// </summary>
+    public static StorageUnavailableException From(Exception e, string databasePath)
+    {
+        var error = From(e);
+        if (error.Fault is not (StorageFault.CannotOpen or StorageFault.Other)) return error;
+        var folder = System.IO.Path.GetDirectoryName(databasePath);
+        if (string.IsNullOrEmpty(folder) || !Directory.Exists(folder)) return error;
+        if (FileSystemProbe.IsReadOnlyMount(folder))
+            return new(StorageFault.ReadOnly, $"The database is read-only: the data directory's file system is mounted read-only. Make it writable again. {Consequence}", e);
+        if (FileSystemProbe.IsFull(folder))
+            return new(StorageFault.Full, $"The disk holding the database is full: no space left in the data directory's file system. Free some space there. {Consequence}", e);
+        return error;
+    }
+
     /// <summary>An I/O error whose cause is a read-only mount (SQLite reports EROFS on an open descriptor as an I/O error).</summary>
     private static bool IsReadOnlyFileSystem(SqliteException e) =>
         e.Message.Contains("read-only", StringComparison.OrdinalIgnoreCase) || e.Message.Contains("readonly", StringComparison.OrdinalIgnoreCase);

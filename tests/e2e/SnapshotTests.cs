@@ -110,6 +110,8 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
                     throw new ArgumentOutOfRangeException(nameof(mode), mode, null);
             }
             await Expect(page.GetByTestId("compare-same")).ToHaveCountAsync(0);
+            // What changed is in view, however wide the node (other tests' namespaces) is.
+            await ExpectInViewAsync(page, mode == "namespace-deleted" ? blue : red);
             await SaveScreenshotAsync(page, $"compare-{mode}.png", copyToDocs: false, fullPage: false);
             Assert.Empty(browserErrors);
         });
@@ -470,6 +472,16 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
         await Expect(rows.First).ToBeVisibleAsync();
         var places = await rows.EvaluateAllAsync<string[]>("rows => rows.map(r => r.getAttribute('data-place'))");
         Assert.True(places.Any(p => p.Contains(place, StringComparison.Ordinal)), $"No new {rule} finding at {place}; at: {string.Join(", ", places)}");
+    }
+
+    private static async Task ExpectInViewAsync(IPage page, ILocator shape)
+    {
+        var pane = await page.GetByTestId("diagram").BoundingBoxAsync();
+        var box = await shape.BoundingBoxAsync();
+        Assert.NotNull(pane);
+        Assert.NotNull(box);
+        Assert.True(box.X >= pane.X - 1 && box.Y >= pane.Y - 1 && box.X + box.Width <= pane.X + pane.Width + 1 && box.Y + box.Height <= pane.Y + pane.Height + 1,
+            $"The changed namespace is at {box.X},{box.Y} {box.Width}x{box.Height}, the diagram at {pane.X},{pane.Y} {pane.Width}x{pane.Height}.");
     }
 
     private static Task<string[]> ChangeRowsAsync(IPage page) =>

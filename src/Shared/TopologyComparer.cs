@@ -133,11 +133,15 @@ public static class TopologyComparer
         private readonly Topology _topology;
         private readonly Dictionary<string, string> _keyOfId = new(StringComparer.Ordinal);
 
+        // Names of ids in constant time: a comparison names every link's ends (Topology.FindNamespace is a scan).
+        private readonly Dictionary<string, NetworkNamespace> _byId = new(StringComparer.Ordinal);
+
         public Side(Topology topology)
         {
             _topology = topology;
             foreach (var ns in topology.Namespaces)
             {
+                _byId.TryAdd(ns.Id, ns);
                 var key = KeyOf(ns);
                 // Two namespaces that claim one name (two containers of one name): the later one goes by its inode.
                 if (ByKey.ContainsKey(key)) key = "id:" + ns.Id;
@@ -154,7 +158,7 @@ public static class TopologyComparer
             : "id:" + namespaceId;
 
         private string NameOfId(string? namespaceId) =>
-            namespaceId is not null && _topology.FindNamespace(namespaceId) is { } ns ? ns.DisplayName : namespaceId ?? "?";
+            namespaceId is not null && _byId.TryGetValue(namespaceId, out var ns) ? ns.DisplayName : namespaceId ?? "?";
 
         public string? PeerText(VethPeer? peer) =>
             peer is null ? null

@@ -29,7 +29,7 @@ internal static class SnapshotValidation
         error = raw is null ? "label is required."
             : label.Length == 0 ? "label must not be empty."
             : label.Length > SnapshotLimits.LabelLength ? $"label must be at most {SnapshotLimits.LabelLength} characters (it has {label.Length})."
-            : !SnapshotLimits.IsValidText(label, SnapshotLimits.LabelLength) ? "label must be one line of text: no control characters (newlines, tabs, escapes)."
+            : !SnapshotLimits.IsValidText(label, SnapshotLimits.LabelLength) || HasLoneSurrogate(label) ? "label must be one line of text: no control characters (newlines, tabs, escapes)."
             : null;
         return error is null;
     }
@@ -41,9 +41,20 @@ internal static class SnapshotValidation
         by = string.IsNullOrEmpty(trimmed) ? fallback : trimmed;
         error = string.IsNullOrEmpty(trimmed) ? null
             : trimmed.Length > SnapshotLimits.ByLength ? $"by must be at most {SnapshotLimits.ByLength} characters (it has {trimmed.Length})."
-            : !SnapshotLimits.IsValidText(trimmed, SnapshotLimits.ByLength) ? "by must be one line of text: no control characters."
+            : !SnapshotLimits.IsValidText(trimmed, SnapshotLimits.ByLength) || HasLoneSurrogate(trimmed) ? "by must be one line of text: no control characters."
             : null;
         return error is null;
+    }
+
+    /// <summary>Half of a UTF-16 pair (JSON may escape one, "\ud800"): not text, and not writable as UTF-8.</summary>
+    private static bool HasLoneSurrogate(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) return true;
+        }
+        return false;
     }
 
     /// <summary>

@@ -110,6 +110,7 @@ public sealed class SnapshotApiTests(SharedServer server) : IClassFixture<Shared
         { $$"""{"label":"{{new string('x', SnapshotLimits.LabelLength + 1)}}"}""", "at most 200" },
         { """{"label":"ok","by":"x\ty"}""", "by must be one line" },
         { $$"""{"label":"ok","by":"{{new string('b', SnapshotLimits.ByLength + 1)}}"}""", "by must be at most 100" },
+        { """{"label":"half \ud800 a pair"}""", "not a snapshot request" },
         { """{"label":42}""", "not a snapshot request" },
         { """{"label":""", "not a snapshot request" },
         { """null""", "must be a JSON object with a label" },

@@ -252,28 +252,32 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
             await Expect(importedRow).ToHaveCountAsync(0);
             await Expect(page.GetByTestId("snapshot-row")).ToHaveCountAsync(rowsBefore);
 
-            // Dark mode: the compare page still reads.
+            // Dark mode, moving inside the app (no reloads): the list, the comparison, the snapshot.
             await page.GetByTestId("dark-mode").ClickAsync();
-            await page.GotoAsync($"/compare/{firstId}/{secondId}");
-            await Expect(page.GetByTestId("changes")).ToBeVisibleAsync(FirstLoad);
-            await Expect(PairEdge(page)).ToHaveAttributeAsync("data-state", "changed");
+            await SaveScreenshotAsync(page, "snapshots-list-dark.png", copyToDocs: false, fullPage: false);
+            await Row(page, first).GetByTestId("snapshot-pick").CheckAsync();
+            await Row(page, second).GetByTestId("snapshot-pick").CheckAsync();
+            await page.GetByTestId("snapshot-compare-selected").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex($"/compare/{firstId}/{secondId}$"));
+            await Expect(PairEdge(page)).ToHaveAttributeAsync("data-state", "changed", new() { Timeout = 15_000 });
             await SaveScreenshotAsync(page, "compare-dark.png", copyToDocs: false, fullPage: false);
-            await page.GotoAsync($"/snapshots/{secondId}");
+            await page.GetByTestId("compare-to").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new Regex($"/snapshots/{secondId}$"));
             await Expect(page.GetByTestId("snapshot-banner")).ToBeVisibleAsync(FirstLoad);
             await Expect(Shape(page, Ns.Blue)).ToHaveAttributeAsync("data-state", "error");
             await SaveScreenshotAsync(page, "snapshot-page-dark.png", copyToDocs: false, fullPage: false);
-            await page.GotoAsync("/snapshots");
-            await Expect(Row(page, first)).ToBeVisibleAsync(FirstLoad);
-            await SaveScreenshotAsync(page, "snapshots-list-dark.png", copyToDocs: false, fullPage: false);
             await page.GetByTestId("dark-mode").ClickAsync();
 
-            // A smaller laptop: nothing cut or overlapping.
+            // A smaller laptop: nothing cut or overlapping, and what changed still in view.
             await page.SetViewportSizeAsync(1024, 700);
-            await SaveScreenshotAsync(page, "snapshots-list-narrow.png", copyToDocs: false, fullPage: false);
-            await page.GotoAsync($"/compare/{firstId}/{secondId}");
+            await page.GoBackAsync();
+            await Expect(page).ToHaveURLAsync(new Regex($"/compare/{firstId}/{secondId}$"));
             await Expect(page.GetByTestId("changes")).ToBeVisibleAsync(FirstLoad);
             await ExpectInViewAsync(page, Shape(page, Ns.Blue));
             await SaveScreenshotAsync(page, "compare-narrow.png", copyToDocs: false, fullPage: true);
+            await page.GetByTestId("compare-list-link").ClickAsync();
+            await Expect(Row(page, first)).ToBeVisibleAsync(FirstLoad);
+            await SaveScreenshotAsync(page, "snapshots-list-narrow.png", copyToDocs: false, fullPage: false);
             Assert.Empty(browserErrors);
         });
     }
@@ -296,8 +300,7 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
         string[] seen = [];
         await RunWithDiagnosticsAsync(fixture, page, "links-mine", errors, async () =>
         {
-            await page.GotoAsync($"/?token={fixture.Server.Token}");
-            await page.GotoAsync(compare);
+            await page.GotoAsync($"/?token={fixture.Server.Token}&returnUrl=" + Uri.EscapeDataString(compare));
             await Expect(page.GetByTestId("changes")).ToBeVisibleAsync(FirstLoad);
             await Expect(Change(page.GetByTestId("changes"), "interface-changed", $"{Ns.Blue}/{Ns.BlueVeth}")).ToHaveCountAsync(1);
             seen = await ChangeRowsAsync(page);
@@ -326,10 +329,6 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
             await Expect(fresh.GetByTestId("snapshot-banner")).ToBeVisibleAsync(FirstLoad);
             await Expect(fresh.GetByTestId("snapshot-label")).ToHaveTextAsync("link after");
             await Expect(fresh.Locator("[data-testid='failure-mode'][data-rule='mtu-mismatch']")).Not.ToHaveAttributeAsync("data-level", "ok");
-            // An unknown id: said plainly.
-            await fresh.GotoAsync("/snapshots/AAAAAAAAAAAAAAAAAAAAAAAA");
-            await Expect(fresh.GetByTestId("snapshot-missing")).ToBeVisibleAsync(FirstLoad);
-            freshErrors.RemoveAll(e => e.StartsWith("404 GET", StringComparison.Ordinal) && e.Contains("/api/snapshots/AAAA", StringComparison.Ordinal));
             Assert.DoesNotContain(freshErrors, e => !e.StartsWith("401 ", StringComparison.Ordinal));
         });
     }

@@ -55,6 +55,7 @@ trap 'log "terminated"; exit 143' TERM HUP
 sweep_stale
 [[ ${BENCH_NO_BUILD:-0} == 1 && -f $SERVER_DLL ]] || build_release src/Server
 wait_idle
+BUSY_BEFORE=$(cpu_busy 2)
 grow_fixture "$PODS_WANTED"
 start_server
 AUTH="Authorization: Bearer $TOKEN"
@@ -142,6 +143,17 @@ fi
 for ((r = 1; r <= ROUNDS; r++)); do
   list_ms+=("$(timed 200 "$WORK/list.json" "$BASE/api/snapshots?limit=$LIST_SIZE")")
 done
+# Comparisons of snapshots the server holds no parsed copy of (it keeps the last 8 taken or compared):
+# pairs of older snapshots, each pair new, so both documents are read and parsed every time.
+mapfile -t old_ids < <(jq -r '.[].id' "$WORK/list.json" | tail -n $((2 * ROUNDS + 16)) | head -n $((2 * ROUNDS)))
+declare -a cold_ms cold_live_ms
+for ((r = 0; r + 1 < ${#old_ids[@]}; r += 2)); do
+  cold_ms+=("$(timed 200 "$WORK/cold.json" "$BASE/api/snapshots/${old_ids[r]}/compare/${old_ids[r + 1]}")")
+done
+mapfile -t old_ids < <(jq -r '.[].id' "$WORK/list.json" | tail -n $((3 * ROUNDS + 16)) | head -n "$ROUNDS")
+for id in "${old_ids[@]}"; do
+  cold_live_ms+=("$(timed 200 "$WORK/cold-live.json" "$BASE/api/snapshots/$id/compare/live")")
+done
 listed=$(jq length "$WORK/list.json")
 ((listed == LIST_SIZE)) || die "the listing has $listed snapshots, not $LIST_SIZE"
 jq -e '[.[].takenAt] as $t | $t == ($t | sort | reverse)' "$WORK/list.json" >/dev/null || die "the listing is not newest first"
@@ -166,9 +178,13 @@ mkdir -p "$RESULTS_DIR"
   echo "| compare two snapshots | 100 | $(stats "${cmp_ms[@]}") | $(verdict 100 "${cmp_ms[@]}") |"
   echo "| compare a snapshot with live | 100 | $(stats "${live_ms[@]}") | $(verdict 100 "${live_ms[@]}") |"
   echo "| list $LIST_SIZE snapshots | 50 | $(stats "${list_ms[@]}") | $(verdict 50 "${list_ms[@]}") |"
+  echo "| compare two snapshots, neither parsed before (cold) | — | $(stats "${cold_ms[@]}") | |"
+  echo "| compare a snapshot with live, not parsed before (cold) | — | $(stats "${cold_live_ms[@]}") | |"
   echo "| GET /api/snapshots/{id} | — | $(stats "${get_ms[@]}") | |"
   echo
   echo "$PODS_WANTED pods ($((PODS_WANTED + 1)) fixture namespaces), $ROUNDS requests each (curl time_total, loopback, no response compression asked)."
+  echo "The targeted comparisons are of the two snapshots just taken (kept in memory when taken, as after a click on \"snapshot\"); the cold ones read and parse stored documents."
+  echo "CPU busy with other work just before measuring: ${BUSY_BEFORE:-?} %."
   echo "A snapshot document is $((size / 1024)) KB of JSON; $LIST_SIZE snapshots take $((db_bytes / 1024 / 1024)) MB in dashboard.db (+ WAL)."
   echo "$(date -u +%Y-%m-%d), commit $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?')"
 } | tee "$RESULTS_DIR/snapshots-latest.md"

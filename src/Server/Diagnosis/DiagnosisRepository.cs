@@ -32,6 +32,15 @@ internal sealed class DiagnosisRepository(Database database)
     {
         var body = await database.ReadAsync(connection => connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             "SELECT body FROM diagnoses WHERE id = @id", new { id }, cancellationToken: cancellationToken)), cancellationToken);
-        return body is null ? null : JsonSerializer.Deserialize(body, WireJsonContext.Default.Diagnosis);
+        if (body is null) return null;
+        try
+        {
+            return JsonSerializer.Deserialize(body, WireJsonContext.Default.Diagnosis) ?? throw new JsonException("null record");
+        }
+        catch (JsonException e)
+        {
+            // One damaged row is about that diagnosis only (503 naming it), not the database.
+            throw new StorageUnavailableException(StorageFault.Corrupt, "This diagnosis's stored record is damaged and cannot be read. Other diagnoses are not affected.", e);
+        }
     }
 }

@@ -118,6 +118,31 @@ internal sealed class SnapshotRepository(Database database, TimeProvider time)
         }
     }
 
+    /// <summary>
+    /// The snapshot as a comparison needs it (<see cref="ComparableSnapshot"/>: its topology without routes,
+    /// processes and the like, and its findings), or null when there is none with that id.
+    /// </summary>
+    public async Task<(Topology Topology, IReadOnlyList<Finding> Findings, DateTimeOffset TakenAt)?> GetComparableAsync(string id, CancellationToken cancellationToken = default)
+    {
+        var body = await GetBodyAsync(id, cancellationToken);
+        if (body is null) return null;
+        try
+        {
+            var snapshot = JsonSerializer.Deserialize(body.Json, SnapshotJsonContext.Default.ComparableSnapshot)
+                ?? throw new JsonException("null document");
+            return (snapshot.ToTopology(), snapshot.Findings ?? [], snapshot.TakenAt);
+        }
+        catch (JsonException e)
+        {
+            throw new StorageUnavailableException(StorageFault.Corrupt, "This snapshot's stored document is damaged and cannot be read; delete it. Other snapshots are not affected.", e);
+        }
+    }
+
+    /// <summary>Whether a snapshot with that id is stored.</summary>
+    public Task<bool> ExistsAsync(string id, CancellationToken cancellationToken = default) =>
+        database.ReadAsync(async c => await c.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT 1 FROM snapshots WHERE id = @id", new { id }, cancellationToken: cancellationToken)) is not null, cancellationToken);
+
     /// <summary>Deletes one snapshot; false when there was none with that id.</summary>
     public async Task<bool> DeleteAsync(string id, CancellationToken cancellationToken = default) =>
         await database.WriteAsync((c, t) => c.ExecuteAsync(new CommandDefinition(

@@ -128,6 +128,22 @@ public sealed class DatabaseFaultTests : IDisposable
     }
 
     [Fact]
+    public async Task A_damaged_diagnosis_row_is_a_clear_error_about_that_diagnosis_only()
+    {
+        var db = Open();
+        db.Migrate();
+        var id = RandomIds.New();
+        await using (var c = await db.OpenAsync())
+            await c.ExecuteAsync("INSERT INTO diagnoses (id, started_at, source_namespace_id, destination, verdict, body) VALUES (@id, 0, '1', '10.0.0.1', 'reachable', '{not json')", new { id });
+
+        var e = await Assert.ThrowsAsync<StorageUnavailableException>(() => new Server.Diagnosis.DiagnosisRepository(db).GetAsync(id));
+
+        Assert.Equal(StorageFault.Corrupt, e.Fault);
+        Assert.Contains("diagnosis's stored record is damaged", e.Message, StringComparison.Ordinal);
+        Assert.Null(db.Problem);
+    }
+
+    [Fact]
     public void Faults_are_named_in_words_from_the_sqlite_codes()
     {
         Assert.Equal(StorageFault.ReadOnly, StorageUnavailableException.From(new SqliteException("attempt to write a readonly database", 8)).Fault);

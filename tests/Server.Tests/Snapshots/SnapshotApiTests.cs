@@ -52,6 +52,7 @@ public sealed class SnapshotApiTests(SharedServer server) : IClassFixture<Shared
         Assert.True(created.TakenAt > DateTimeOffset.UtcNow.AddMinutes(-1));
         var first = (await List())[0];
         Assert.Equal((created.Id, "before upgrade", "alice", SnapshotOrigins.Manual), (first.Id, first.Label, first.TakenBy, first.Origin));
+        Assert.Equal(created.TakenAt, first.TakenAt);
         Assert.Equal(Environment.MachineName, first.Hostname);
 
         var snapshot = (await Client.GetFromJsonAsync<Snapshot>($"/api/snapshots/{created.Id}"))!;
@@ -186,6 +187,11 @@ public sealed class SnapshotApiTests(SharedServer server) : IClassFixture<Shared
         using (var response = await Client.DeleteAsync($"/api/snapshots/{created.Id}"))
             await Problem(response, HttpStatusCode.NotFound);
         using (var response = await Client.GetAsync($"/api/snapshots/{created.Id}"))
+            await Problem(response, HttpStatusCode.NotFound);
+        // Not even from the copy kept in memory for comparisons.
+        using (var response = await Client.GetAsync($"/api/snapshots/{created.Id}/compare/live"))
+            await Problem(response, HttpStatusCode.NotFound);
+        using (var response = await Client.GetAsync($"/api/snapshots/{other.Id}/compare/{created.Id}"))
             await Problem(response, HttpStatusCode.NotFound);
         var ids = (await List()).Select(s => s.Id).ToList();
         Assert.DoesNotContain(created.Id, ids);

@@ -142,6 +142,44 @@ public sealed class SnapshotRepositoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stored_snapshot_read_for_a_comparison_compares_exactly_as_the_whole_records_do()
+    {
+        // Before: the seed pair healthy beside a CNI bridge; after: veth-red down, veth-blue at MTU 1400 without
+        // its address, a pod gone, a namespace added.
+        var b = new Analysis.TopologyBuilder();
+        b.Root();
+        var (_, _, pods) = b.CniBridge(3);
+        var (red, blue, vethRed, vethBlue) = b.SeedPair();
+        var before = b.Build(SnapshotData.T0);
+        vethRed.AdminUp = false;
+        vethBlue.Mtu = 1400;
+        vethBlue.Addresses.RemoveAll(a => a.StartsWith("10.", StringComparison.Ordinal));
+        b.Remove(pods[0].Pod);
+        b.Netns("pod-new");
+        var after = b.Build(SnapshotData.T0.AddMinutes(5));
+        var a = new Snapshot(RandomIds.New(), "before", SnapshotData.T0, before, Server.Analysis.Rules.Evaluate(before));
+        var z = new Snapshot(RandomIds.New(), "after", SnapshotData.T0.AddMinutes(5), after, Server.Analysis.Rules.Evaluate(after));
+        await _repository.InsertAsync(a);
+        await _repository.InsertAsync(z);
+
+        var fromRecords = TopologyComparer.Compare(a.Id, a.Topology, a.Findings, z.Id, z.Topology, z.Findings);
+        var sa = (await _repository.GetComparableAsync(a.Id))!.Value;
+        var sz = (await _repository.GetComparableAsync(z.Id))!.Value;
+        var fromStored = TopologyComparer.Compare(a.Id, sa.Topology, sa.Findings, z.Id, sz.Topology, sz.Findings);
+
+        Assert.False(fromRecords.IsEmpty);
+        Assert.NotEmpty(fromRecords.Interfaces.Changed);
+        Assert.NotEmpty(fromRecords.Namespaces.Added);
+        Assert.NotEmpty(fromRecords.Namespaces.Removed);
+        Assert.NotEmpty(fromRecords.Findings.New);
+        Assert.Equal(JsonSerializer.Serialize(fromRecords, WireJsonContext.Default.TopologyComparison), JsonSerializer.Serialize(fromStored, WireJsonContext.Default.TopologyComparison));
+        Assert.Equal(z.TakenAt, sz.TakenAt);
+        Assert.Null(await _repository.GetComparableAsync(RandomIds.New()));
+        Assert.True(await _repository.ExistsAsync(a.Id));
+        Assert.False(await _repository.ExistsAsync(RandomIds.New()));
+    }
+
+    [Fact]
     public async Task A_damaged_body_is_a_clear_error_about_that_snapshot_only()
     {
         var good = SnapshotData.Make("good");

@@ -9,8 +9,11 @@ namespace Dashboard.Server.Tests.Snapshots;
 /// </summary>
 public sealed class Tmpfs : IDisposable
 {
+    private static readonly Lazy<bool> Swept = new(SweepStale);
+
     public Tmpfs(string size = "4m")
     {
+        _ = Swept.Value;
         Path = Directory.CreateTempSubdirectory($"{TestNet.SuitePrefix}{Environment.ProcessId:x}-tmpfs-").FullName;
         Run.Ok("mount", "-t", "tmpfs", "-o", $"size={size},mode=0700", "ndt-tmpfs", Path);
     }
@@ -64,6 +67,23 @@ public sealed class Tmpfs : IDisposable
             }
         }
         return filler;
+    }
+
+    /// <summary>Unmounts what killed test runs left: /tmp/ndt{pid}-tmpfs-… of a pid that is gone.</summary>
+    private static bool SweepStale()
+    {
+        var pattern = new System.Text.RegularExpressions.Regex($"^/tmp/{TestNet.SuitePrefix}([0-9a-f]+)-tmpfs-[^/]+$");
+        foreach (var line in File.ReadAllLines("/proc/self/mounts"))
+        {
+            var fields = line.Split(' ');
+            if (fields.Length < 2 || pattern.Match(fields[1]) is not { Success: true } m) continue;
+            var pid = Convert.ToInt32(m.Groups[1].Value, 16);
+            if (Directory.Exists($"/proc/{pid}")) continue;
+            Run.Try("umount", ["-l", fields[1]]);
+            try { Directory.Delete(fields[1], recursive: true); }
+            catch (IOException) { }
+        }
+        return true;
     }
 
     public void Dispose()

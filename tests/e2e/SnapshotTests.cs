@@ -90,7 +90,7 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
                 case "one-end-deleted":
                     await Expect(Change(changes, "interface-removed", $"{Ns.Red}/{Ns.RedVeth}")).ToHaveCountAsync(1);
                     await Expect(Change(changes, "interface-removed", $"{Ns.Blue}/{Ns.BlueVeth}")).ToHaveCountAsync(1);
-                    await Expect(changes.Locator("[data-testid='change'][data-kind='link-removed']")).ToContainTextAsync(Ns.RedVeth);
+                    await Expect(changes.Locator($"[data-testid='change'][data-kind='link-removed'][data-place*='{Ns.RedVeth}']")).ToHaveCountAsync(1);
                     await ExpectFinding(changes, rule, Ns.Prefix);
                     // Both namespaces are still there; the pair is drawn, removed, between them.
                     await Expect(red).ToHaveAttributeAsync("data-state", "changed");
@@ -100,7 +100,7 @@ public sealed class SnapshotTests(DashboardFixture fixture) : IClassFixture<Dash
                 case "namespace-deleted":
                     await Expect(Change(changes, "namespace-removed", Ns.Blue)).ToHaveCountAsync(1);
                     await Expect(Change(changes, "interface-removed", $"{Ns.Red}/{Ns.RedVeth}")).ToHaveCountAsync(1);
-                    await Expect(changes.Locator("[data-testid='change'][data-kind='link-removed']")).ToContainTextAsync(Ns.BlueVeth);
+                    await Expect(changes.Locator($"[data-testid='change'][data-kind='link-removed'][data-place*='{Ns.BlueVeth}']")).ToHaveCountAsync(1);
                     await ExpectFinding(changes, rule, Ns.Blue);
                     await Expect(blue).ToHaveAttributeAsync("data-state", "removed");
                     await Expect(red).ToHaveAttributeAsync("data-state", "changed");

@@ -65,6 +65,78 @@ public sealed class DashboardApi(HttpClient http)
         return await response.Content.ReadFromJsonAsync(WireJsonContext.Default.Diagnosis, cancellationToken);
     }
 
+    /// <summary>GET /api/snapshots, newest first; or the server's reason (503: the store is unavailable, and why).</summary>
+    public Task<ApiResult<IReadOnlyList<SnapshotSummary>>> GetSnapshotsAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/snapshots"), WireJsonContext.Default.IReadOnlyListSnapshotSummary, cancellationToken);
+
+    /// <summary>POST /api/snapshots: takes one now.</summary>
+    public Task<ApiResult<SnapshotCreated>> TakeSnapshotAsync(SnapshotRequest request, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/snapshots")
+        {
+            Content = JsonContent.Create(request, WireJsonContext.Default.SnapshotRequest),
+        }, WireJsonContext.Default.SnapshotCreated, cancellationToken);
+
+    /// <summary>GET /api/snapshots/{id} (404: no such snapshot).</summary>
+    public Task<ApiResult<Snapshot>> GetSnapshotAsync(string id, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, SnapshotPath(id)), WireJsonContext.Default.Snapshot, cancellationToken);
+
+    /// <summary>DELETE /api/snapshots/{id}.</summary>
+    public async Task<ApiResult<bool>> DeleteSnapshotAsync(string id, CancellationToken cancellationToken = default)
+    {
+        using var response = await http.SendAsync(new HttpRequestMessage(HttpMethod.Delete, SnapshotPath(id)), cancellationToken);
+        return response.IsSuccessStatusCode
+            ? new ApiResult<bool>(true, null, response.StatusCode)
+            : new ApiResult<bool>(false, await FailureAsync(response, cancellationToken), response.StatusCode);
+    }
+
+    /// <summary>GET /api/snapshots/{from}/compare/{to}; either may be <see cref="SnapshotLimits.Live"/>.</summary>
+    public Task<ApiResult<TopologyComparison>> CompareAsync(string from, string to, CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, $"{SnapshotPath(from)}/compare/{Uri.EscapeDataString(to)}"),
+            WireJsonContext.Default.TopologyComparison, cancellationToken);
+
+    /// <summary>
+    /// POST /api/snapshots/import with an exported snapshot, sent as the file holds it: the server
+    /// checks it and says what is wrong (400 not a snapshot, 413 too big, 503 store unavailable).
+    /// </summary>
+    public Task<ApiResult<SnapshotCreated>> ImportSnapshotAsync(byte[] json, CancellationToken cancellationToken = default)
+    {
+        var content = new ByteArrayContent(json);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        return SendAsync(new HttpRequestMessage(HttpMethod.Post, "api/snapshots/import") { Content = content },
+            WireJsonContext.Default.SnapshotCreated, cancellationToken);
+    }
+
+    /// <summary>The download link of a snapshot (the login cookie is enough for a plain link), relative to the app's base.</summary>
+    public static string ExportHref(string id) => $"{SnapshotPath(id)}/export";
+
+    private static string SnapshotPath(string id) => $"api/snapshots/{Uri.EscapeDataString(id)}";
+
+    /// <summary>
+    /// Sends <paramref name="request"/> and reads the answer as <typeparamref name="T"/>, or the
+    /// server's reason for refusing. A 401 throws (the page reloads for the login page), as does a
+    /// network failure.
+    /// </summary>
+    private async Task<ApiResult<T>> SendAsync<T>(HttpRequestMessage request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            using var response = await http.SendAsync(request, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+                return new ApiResult<T>(default, await FailureAsync(response, cancellationToken), response.StatusCode);
+            var value = await response.Content.ReadFromJsonAsync(type, cancellationToken);
+            return value is null
+                ? new ApiResult<T>(default, "The server sent an empty answer.", response.StatusCode)
+                : new ApiResult<T>(value, null, response.StatusCode);
+        }
+    }
+
+    private static async Task<string> FailureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        if (response.StatusCode == System.Net.HttpStatusCode.Unauthorized)
+            response.EnsureSuccessStatusCode(); // the caller reloads for the login page
+        return await ProblemAsync(response, cancellationToken);
+    }
+
     /// <summary>The <c>detail</c> (else <c>title</c>) of a ProblemDetails answer, else the status.</summary>
     private static async Task<string> ProblemAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -80,4 +152,13 @@ public sealed class DashboardApi(HttpClient http)
         }
         return $"The server answered {(int)response.StatusCode} {response.ReasonPhrase}.";
     }
+}
+
+/// <summary>An answer of the API: the value, or the server's reason (a ProblemDetails' detail) and the status.</summary>
+public sealed record ApiResult<T>(T? Value, string? Problem, System.Net.HttpStatusCode Status)
+{
+    public bool NotFound => Status == System.Net.HttpStatusCode.NotFound;
+
+    /// <summary>503: the snapshot store cannot be used (read-only or full disk, a corrupt file); <see cref="Problem"/> says why.</summary>
+    public bool Unavailable => Status == System.Net.HttpStatusCode.ServiceUnavailable;
 }

@@ -59,10 +59,13 @@ public sealed class DiagramLayout
     private int _laneRows;
     private double _othersWidth;
 
-    public DiagramModel Build(Topology topology, IReadOnlyList<Finding> findings, DiagramOptions? options = null)
+    public DiagramModel Build(Topology topology, IReadOnlyList<Finding> findings, DiagramOptions? options = null) =>
+        Build(topology, DiagramHealth.From(findings), options);
+
+    /// <summary>Lays out <paramref name="topology"/> coloured by <paramref name="health"/> (the findings' health, or a comparison's changes).</summary>
+    public DiagramModel Build(Topology topology, DiagramHealth health, DiagramOptions? options = null)
     {
         options ??= new DiagramOptions();
-        var health = DiagramHealth.From(findings);
         var byId = topology.Namespaces.ToDictionary(n => n.Id, StringComparer.Ordinal);
         var links = topology.Links.Where(l => byId.ContainsKey(l.A.NamespaceId) && byId.ContainsKey(l.B.NamespaceId)).ToList();
         var linksOf = topology.Namespaces.ToDictionary(n => n.Id, _ => new List<(LinkEnd Own, LinkEnd Other)>(), StringComparer.Ordinal);
@@ -129,7 +132,7 @@ public sealed class DiagramLayout
             var columnWidth = Math.Max(BoxWidth, frames.Select(f => Gutter + GroupWidth(Columns(f.Key, f.Members.Count))).DefaultIfEmpty(0).Max());
 
             var (shown, more) = boxLines[hubId];
-            var box = new DiagramBox(hubId, hub.DisplayName, hub.Owner.Kind, WorstOf(health.Namespace(hubId), shown),
+            var box = new DiagramBox(hubId, hub.DisplayName, hub.Owner.Kind, WorstOf(health.Namespace(hubId), shown, health),
                 x, Margin, BoxWidth, _boxRow, [.. shown.Select((l, i) => l with { Y = Margin + BoxHeader + i * BoxLine + BoxLine / 2 })],
                 more, view.Dimmed(hub), view.Focused(hub));
             boxes.Add(box);
@@ -302,7 +305,7 @@ public sealed class DiagramLayout
 
         var states = list.ToDictionary(m => m.Namespace.Id, m => MemberState(m, health), StringComparer.Ordinal);
         var shown = collapsed
-            ? list.Where(m => states[m.Namespace.Id] != DiagramStates.Ok || view.Wanted(m.Namespace)).ToList()
+            ? list.Where(m => states[m.Namespace.Id] != health.Default || view.Wanted(m.Namespace)).ToList()
             : list;
         if (!_slots.TryGetValue(key, out var slots))
             _slots[key] = slots = new SlotMap();
@@ -344,10 +347,10 @@ public sealed class DiagramLayout
             }
         }
 
-        var state = list.Select(m => states[m.Namespace.Id]).Aggregate(DiagramStates.Ok, DiagramStates.Worst);
+        var state = list.Select(m => states[m.Namespace.Id]).Aggregate(health.Default, health.Combine);
         string title, subtitle;
         DiagramPoint[] trunk = [];
-        var problems = list.Count(m => states[m.Namespace.Id] != DiagramStates.Ok);
+        var problems = list.Count(m => states[m.Namespace.Id] != health.Default);
         var hidden = list.Count - shown.Count;
         var count = list.Count == 1 ? "1 member" : $"{list.Count} members";
         if (hub is null)
@@ -367,16 +370,16 @@ public sealed class DiagramLayout
                 var iface = hub.Interfaces.FirstOrDefault(i => i.Name == bridge);
                 var address = iface?.Addresses.FirstOrDefault(a => !TopologyView.IsLinkLocal(a));
                 title = address is null ? $"bridge {bridge}" : $"bridge {bridge} · {address}";
-                state = DiagramStates.Worst(state, health.Interface(hub.Id, bridge));
+                state = health.Combine(state, health.Interface(hub.Id, bridge));
             }
             subtitle = count;
             var midY = y + GroupHeader / 2;
             trunk = [new DiagramPoint(trunkX, trunkTop), new DiagramPoint(trunkX, midY), new DiagramPoint(x, midY)];
         }
         if (problems > 0)
-            subtitle += $" · {problems} with problems";
+            subtitle += health.IsComparison ? $" · {problems} changed" : $" · {problems} with problems";
         if (hidden > 0)
-            subtitle += $" · {hidden} healthy hidden";
+            subtitle += health.IsComparison ? $" · {hidden} unchanged hidden" : $" · {hidden} healthy hidden";
         return new DiagramGroup(key, hub?.Id ?? "", title, subtitle, state, x, y, width, height,
             list.Count, hidden, collapsible, expanded, busYs, trunk);
     }
@@ -437,7 +440,7 @@ public sealed class DiagramLayout
         var laneTop = top + GroupHeader;
         var drawn = new HashSet<string>(StringComparer.Ordinal);
         var width = 0.0;
-        var state = DiagramStates.Ok;
+        var state = health.Default;
         foreach (var (anchor, component) in anchors)
         {
             _lanes.TryGet(anchor, out var lane);
@@ -471,7 +474,7 @@ public sealed class DiagramLayout
                 var tile = Tile(ns, own, tileState, x + i * (TileWidth + PairGap), y, view);
                 tiles.Add(tile);
                 tileAt[ns.Id] = tile;
-                state = DiagramStates.Worst(state, tileState);
+                state = health.Combine(state, tileState);
             }
             width = Math.Max(width, order.Count * TileWidth + (order.Count - 1) * PairGap);
 
@@ -517,7 +520,7 @@ public sealed class DiagramLayout
     {
         var state = health.Namespace(member.Namespace.Id);
         if (member.Own is { } own && member.HubEnd is { } hubEnd)
-            state = DiagramStates.Worst(state, health.Link(own, hubEnd));
+            state = health.Combine(state, health.Link(own, hubEnd));
         return state;
     }
 
@@ -527,7 +530,7 @@ public sealed class DiagramLayout
         var bridges = ns.Interfaces.Where(i => i.Kind == InterfaceKinds.Bridge).Select(i => i.Name).ToHashSet(StringComparer.Ordinal);
         var lines = ns.Interfaces
             .Where(i => i.Master is null || !bridges.Contains(i.Master))
-            .Where(i => i.Kind != InterfaceKinds.Loopback || health.Interface(ns.Id, i.Name) != DiagramStates.Ok)
+            .Where(i => i.Kind != InterfaceKinds.Loopback || health.Interface(ns.Id, i.Name) != health.Default)
             .OrderBy(i => i.Kind switch { InterfaceKinds.Bridge => 0, InterfaceKinds.Veth => 1, InterfaceKinds.Loopback => 3, _ => 2 })
             .ThenBy(i => i.Name, StringComparer.Ordinal)
             .Select(i => new DiagramBoxLine(i.Name, i.Kind, LineDetail(ns, i), health.Interface(ns.Id, i.Name), 0))
@@ -547,8 +550,8 @@ public sealed class DiagramLayout
         return string.Join(" · ", parts);
     }
 
-    private static string WorstOf(string state, IEnumerable<DiagramBoxLine> lines) =>
-        lines.Select(l => l.State).Aggregate(state, DiagramStates.Worst);
+    private static string WorstOf(string state, IEnumerable<DiagramBoxLine> lines, DiagramHealth health) =>
+        lines.Select(l => l.State).Aggregate(state, health.Combine);
 
     private static DiagramPoint? Anchor(LinkEnd end, Dictionary<(string, string), DiagramPoint> anchors, List<DiagramBox> boxes, Dictionary<string, DiagramTile> tileAt)
     {

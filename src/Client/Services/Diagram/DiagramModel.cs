@@ -22,6 +22,12 @@ public static class DiagramStates
     public const string Warning = "warning";
     public const string Ok = "ok";
 
+    /// <summary>Comparison states (<see cref="DiagramHealth.Comparison"/>): only on the "to" side, only on the "from" side, different, as it was.</summary>
+    public const string Added = "added";
+    public const string Removed = "removed";
+    public const string Changed = "changed";
+    public const string Same = "same";
+
     public static string Worst(string a, string b) => Rank(a) >= Rank(b) ? a : b;
 
     public static int Rank(string state) => state switch

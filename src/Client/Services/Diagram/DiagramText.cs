@@ -20,6 +20,10 @@ public static class DiagramText
     {
         DiagramStates.Error => "broken (see the failure modes)",
         DiagramStates.Warning => "warning (see the failure modes)",
+        DiagramStates.Added => "added (only in the later state)",
+        DiagramStates.Removed => "removed (only in the earlier state)",
+        DiagramStates.Changed => "changed (see the change list)",
+        DiagramStates.Same => "unchanged",
         _ => "healthy",
     };
 }

@@ -97,6 +97,20 @@ export function center(host, x, y, w, h) {
     apply(s);
 }
 
+// Pans (at the current scale) so that a region is in view, if it is not already: the compare
+// page shows what changed even when the whole node is too wide to fit at a readable scale.
+export function reveal(host, x, y, w, h) {
+    const s = states.get(host);
+    if (!s) return;
+    const r = host.getBoundingClientRect();
+    const pad = 16;
+    const left = x * s.k + s.x, top = y * s.k + s.y, right = (x + w) * s.k + s.x, bottom = (y + h) * s.k + s.y;
+    if (left >= 0 && top >= 0 && right <= r.width && bottom <= r.height) return;
+    if (left < 0 || right > r.width) s.x = w * s.k + 2 * pad <= r.width ? (r.width - w * s.k) / 2 - x * s.k : pad - x * s.k;
+    if (top < 0 || bottom > r.height) s.y = pad - y * s.k;
+    apply(s);
+}
+
 export function detach(host) {
     const s = states.get(host);
     if (!s) return;

@@ -92,6 +92,22 @@ public static class TopologyComparer
         : ns.Owner is { Kind: NamespaceOwner.Pod or NamespaceOwner.Container, Name: { Length: > 0 } owner } ? ns.Owner.Kind + ":" + owner
         : "id:" + ns.Id;
 
+    /// <summary>
+    /// A topology's namespaces by <see cref="KeyOf"/>. Two that claim one key (two containers of one name):
+    /// the later one goes by its inode.
+    /// </summary>
+    public static Dictionary<string, NetworkNamespace> NamespacesByKey(Topology topology)
+    {
+        var byKey = new Dictionary<string, NetworkNamespace>(StringComparer.Ordinal);
+        foreach (var ns in topology.Namespaces)
+        {
+            var key = KeyOf(ns);
+            if (byKey.ContainsKey(key)) key = "id:" + ns.Id;
+            byKey.TryAdd(key, ns);
+        }
+        return byKey;
+    }
+
     private static List<FieldChange> Differences(Side before, NetworkInterface was, Side after, NetworkInterface now)
     {
         var changes = new List<FieldChange>();
@@ -139,18 +155,12 @@ public static class TopologyComparer
         public Side(Topology topology)
         {
             _topology = topology;
-            foreach (var ns in topology.Namespaces)
-            {
-                _byId.TryAdd(ns.Id, ns);
-                var key = KeyOf(ns);
-                // Two namespaces that claim one name (two containers of one name): the later one goes by its inode.
-                if (ByKey.ContainsKey(key)) key = "id:" + ns.Id;
-                if (!ByKey.TryAdd(key, ns)) continue;
-                _keyOfId.TryAdd(ns.Id, key);
-            }
+            foreach (var ns in topology.Namespaces) _byId.TryAdd(ns.Id, ns);
+            ByKey = NamespacesByKey(topology);
+            foreach (var (key, ns) in ByKey) _keyOfId.TryAdd(ns.Id, key);
         }
 
-        public Dictionary<string, NetworkNamespace> ByKey { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, NetworkNamespace> ByKey { get; }
 
         private string KeyOfId(string? namespaceId, string? fallbackName = null) =>
             namespaceId is not null && _keyOfId.TryGetValue(namespaceId, out var key) ? key

@@ -20,8 +20,8 @@ public sealed record ComparisonPicture(Topology Topology, DiagramHealth States)
     /// </summary>
     public static ComparisonPicture Build(Topology from, Topology to, TopologyComparison comparison)
     {
-        var toByKey = ByKey(to);
-        var fromKeyOfId = ByKey(from).ToDictionary(kv => kv.Value.Id, kv => kv.Key, StringComparer.Ordinal);
+        var toByKey = TopologyComparer.NamespacesByKey(to);
+        var fromKeyOfId = TopologyComparer.NamespacesByKey(from).ToDictionary(kv => kv.Value.Id, kv => kv.Key, StringComparer.Ordinal);
         var toIds = to.Namespaces.Select(n => n.Id).ToHashSet(StringComparer.Ordinal);
 
         // The id each "from" namespace goes by in the union.
@@ -112,18 +112,5 @@ public sealed record ComparisonPicture(Topology Topology, DiagramHealth States)
 
         var union = to with { Namespaces = namespaces, Links = links, Warnings = [] };
         return new ComparisonPicture(union, DiagramHealth.Comparison(namespaceStates, interfaceStates, linkStates));
-    }
-
-    /// <summary>Namespaces by <see cref="TopologyComparer.KeyOf"/>; a second one claiming a key goes by its inode, as the comparer does.</summary>
-    private static Dictionary<string, NetworkNamespace> ByKey(Topology topology)
-    {
-        var byKey = new Dictionary<string, NetworkNamespace>(StringComparer.Ordinal);
-        foreach (var ns in topology.Namespaces)
-        {
-            var key = TopologyComparer.KeyOf(ns);
-            if (byKey.ContainsKey(key)) key = "id:" + ns.Id;
-            byKey.TryAdd(key, ns);
-        }
-        return byKey;
     }
 }

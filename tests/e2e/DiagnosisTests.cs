@@ -62,6 +62,9 @@ public sealed class DiagnosisTests(DashboardFixture fixture) : IClassFixture<Das
             Assert.Equal("ip", words[0]);
             await Command.RunCheckedAsync(words[0], words[1..]);
             await Command.RunCheckedAsync("ip", "-n", ns.Blue, "link", "set", "lo", "up");
+            // The kernel reports carrier a moment after `link set up` (linkwatch defers it, up to a
+            // second on a busy machine): "run again" when `ip` says the end is UP, as a person would.
+            await OperStateUpAsync(ns.Blue, ns.BlueVeth);
             await page.GetByTestId("diagnosis-again").ClickAsync();
             await Expect(page).Not.ToHaveURLAsync(shared);
             await Expect(diagnosis).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Done });
@@ -87,5 +90,15 @@ public sealed class DiagnosisTests(DashboardFixture fixture) : IClassFixture<Das
             Assert.DoesNotContain(browserErrors, e => !e.Contains("/api/diagnoses", StringComparison.Ordinal));
         });
         await Command.RunCheckedAsync("ip", "-n", ns.Blue, "link", "set", ns.BlueVeth, "down");
+    }
+
+    private static async Task OperStateUpAsync(string ns, string device)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(await Command.RunCheckedAsync("ip", "-n", ns, "-o", "link", "show", device)).Contains("state UP", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"{ns}/{device} did not come up");
+            await Task.Delay(50);
+        }
     }
 }

@@ -21,4 +21,6 @@ namespace Dashboard.Shared;
 [JsonSerializable(typeof(IReadOnlyList<SnapshotSummary>))]
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(TopologyComparison))]
+[JsonSerializable(typeof(LabState))]
+[JsonSerializable(typeof(LabAction))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

@@ -7,7 +7,7 @@ namespace Dashboard.E2E.Tests;
 /// One per test class: real fixture namespaces, the real server, and Debian's Chromium driven
 /// by Playwright. Everything it made is removed in <see cref="DisposeAsync"/>, pass or fail.
 /// </summary>
-public sealed class DashboardFixture : IAsyncLifetime
+public class DashboardFixture : IAsyncLifetime
 {
     /// <summary>Debian's package; Playwright never downloads a browser here.</summary>
     private const string DefaultChromium = "/usr/bin/chromium";
@@ -35,7 +35,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         {
             await FixtureNamespaces.SweepStaleAsync();
             _namespaces = await FixtureNamespaces.CreateAsync();
-            _server = await DashboardServer.StartAsync();
+            _server = await DashboardServer.StartAsync(ServerArguments, ServerEnvironment);
             _playwright = await Playwright.CreateAsync();
             _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
             {
@@ -51,6 +51,12 @@ public sealed class DashboardFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>More command-line arguments for the server under test.</summary>
+    protected virtual IReadOnlyList<string> ServerArguments => [];
+
+    /// <summary>More settings for the server under test, as environment variables.</summary>
+    protected virtual IReadOnlyDictionary<string, string> ServerEnvironment => new Dictionary<string, string>();
+
     /// <summary>A fresh browser context (no cookies) with a viewport an SRE's laptop has.</summary>
     public Task<IBrowserContext> NewContextAsync() => Browser.NewContextAsync(new BrowserNewContextOptions
     {
@@ -58,7 +64,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         ViewportSize = new ViewportSize { Width = 1440, Height = 900 },
     });
 
-    public async Task DisposeAsync()
+    public virtual async Task DisposeAsync()
     {
         var errors = new List<Exception>();
         async Task Try(Func<Task> step)

@@ -38,7 +38,9 @@ internal sealed class DashboardServer : IAsyncDisposable
         get { lock (_log) return _log.ToString(); }
     }
 
-    public static async Task<DashboardServer> StartAsync()
+    /// <param name="arguments">More command-line arguments for the server (e.g. <c>--lab</c>).</param>
+    /// <param name="environment">More settings, as environment variables (e.g. <c>Dashboard__Lab__Prefix</c>).</param>
+    public static async Task<DashboardServer> StartAsync(IReadOnlyList<string>? arguments = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         var dll = ServerDll();
         var port = FreePort();
@@ -56,6 +58,10 @@ internal sealed class DashboardServer : IAsyncDisposable
         };
         foreach (var argument in new[] { dll, "--urls", baseAddress.ToString().TrimEnd('/'), "--contentRoot", Path.GetDirectoryName(dll)! })
             startInfo.ArgumentList.Add(argument);
+        foreach (var argument in arguments ?? [])
+            startInfo.ArgumentList.Add(argument);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            startInfo.Environment[key] = value;
         startInfo.Environment["Dashboard__AuthToken"] = token;
         startInfo.Environment["Dashboard__DataDirectory"] = dataDirectory;
         startInfo.Environment["DOTNET_NOLOGO"] = "1";
@@ -134,6 +140,18 @@ internal sealed class DashboardServer : IAsyncDisposable
     {
         if (line is null) return;
         lock (_log) _log.AppendLine(line);
+    }
+
+    /// <summary>
+    /// Stops the server the way systemd or Ctrl-C does (SIGTERM), so that it runs its shutdown work;
+    /// throws when it does not exit within 30 s. <see cref="DisposeAsync"/> kills it instead.
+    /// </summary>
+    public async Task StopAsync()
+    {
+        if (_process.HasExited) return;
+        await Command.RunCheckedAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await _process.WaitForExitAsync(cts.Token);
     }
 
     public async ValueTask DisposeAsync()

@@ -15,6 +15,9 @@ internal sealed partial class FixtureNamespaces : IAsyncDisposable
     /// <summary>Every fixture namespace of this suite starts with this.</summary>
     public const string SweepPrefix = "nde";
 
+    /// <summary>The lab namespaces of a server under test: its lab prefix is <c>lab-</c> followed by a fixture prefix.</summary>
+    public const string LabSweepPrefix = "lab-" + SweepPrefix;
+
     /// <summary>Namespaces older than this with the prefix are leftovers of a run that crashed.</summary>
     private static readonly TimeSpan StaleAfter = TimeSpan.FromMinutes(10);
 
@@ -103,14 +106,14 @@ internal sealed partial class FixtureNamespaces : IAsyncDisposable
         (await Command.RunCheckedAsync("stat", "-L", "-c", "%i", $"/run/netns/{name}")).Trim();
 
     /// <summary>
-    /// Deletes `nde*` namespaces left by runs that died before cleaning up. Only old ones: a
+    /// Deletes `nde*` (and `lab-nde*`) namespaces left by runs that died before cleaning up. Only old ones: a
     /// namespace made minutes ago may belong to a test running right now in another process.
     /// </summary>
     public static async Task SweepStaleAsync()
     {
         foreach (var name in await ListAsync())
         {
-            if (!name.StartsWith(SweepPrefix, StringComparison.Ordinal)) continue;
+            if (!name.StartsWith(SweepPrefix, StringComparison.Ordinal) && !name.StartsWith(LabSweepPrefix, StringComparison.Ordinal)) continue;
             var file = new FileInfo(Path.Combine("/run/netns", name));
             if (file.Exists && DateTime.UtcNow - file.LastWriteTimeUtc < StaleAfter) continue;
             await Command.RunAsync("ip", ["netns", "delete", name]);

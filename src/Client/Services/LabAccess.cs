@@ -18,6 +18,8 @@ public sealed partial class LabAccess(DashboardApi api, DashboardState state) : 
     private long _applied;
     private ConnectionStatus _lastStatus = ConnectionStatus.Connecting;
     private bool _watching;
+    /// <summary>The last read did not reach the server (or got no lab from it): the next connection reads again.</summary>
+    private bool _failed;
 
     /// <summary>The lab as last read; null before the first answer and whenever the server refuses it.</summary>
     public LabState? Lab { get; private set; }
@@ -76,6 +78,7 @@ public sealed partial class LabAccess(DashboardApi api, DashboardState state) : 
         {
             if (ask < _applied) return;
             _applied = ask;
+            _failed = result is null;
             if (result is null)
             {
                 Problem = failure; // keeps what it knew: the server may be restarting
@@ -115,14 +118,15 @@ public sealed partial class LabAccess(DashboardApi api, DashboardState state) : 
     [GeneratedRegex(@"<[^<>\s]+>")]
     private static partial Regex Placeholder();
 
-    /// <summary>After an outage the server may have restarted in another mode: read the lab again.</summary>
+    /// <summary>After an outage the server may have restarted in another mode, and a read that failed may work now: read the lab again.</summary>
     private void OnStateChanged()
     {
         bool reconnected;
         lock (_lock)
         {
             var now = state.Status;
-            reconnected = now == ConnectionStatus.Connected && _lastStatus is ConnectionStatus.Reconnecting or ConnectionStatus.Offline;
+            reconnected = now == ConnectionStatus.Connected && _lastStatus != ConnectionStatus.Connected
+                && (_lastStatus is ConnectionStatus.Reconnecting or ConnectionStatus.Offline || _failed);
             _lastStatus = now;
         }
         if (reconnected)

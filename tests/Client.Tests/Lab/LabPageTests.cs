@@ -108,6 +108,7 @@ public sealed class LabPageTests : LabTestContext
         var action = page.Find("[data-testid='lab-action']");
         Assert.Equal(("true", "build", "seed-pair"), (action.GetAttribute("data-succeeded"), action.GetAttribute("data-action"), action.GetAttribute("data-target")));
         Assert.Contains("The commands it ran", action.TextContent, StringComparison.Ordinal);
+        Assert.NotNull(page.Find("[data-testid='lab-scenario'][data-name='seed-pair'] [data-testid='lab-action']")); // in the card it was built from
         var commands = action.QuerySelectorAll("[data-testid='lab-command']");
         Assert.Equal(["ip netns add lab-pod-red", "ip netns add lab-pod-blue"], commands.Select(c => c.QuerySelector("[data-testid='lab-command-line']")!.TextContent));
         Assert.All(commands, c => Assert.Equal("0", c.GetAttribute("data-exit-code")));
@@ -164,6 +165,8 @@ public sealed class LabPageTests : LabTestContext
         Assert.Equal("ip -n lab-pod-blue link set veth-blue down", page.Find("[data-testid='lab-action'] [data-testid='lab-command-line']").TextContent);
         Assert.True(page.Find($"{row} [data-testid='lab-inject']").HasAttribute("disabled"));
         Assert.NotNull(page.Find($"{row} [data-testid='lab-diagnose']"));
+        // What it ran shows right under the fault's row.
+        Assert.Equal("lab-fault", page.Find("[data-testid='lab-action']").ParentElement!.ParentElement!.PreviousElementSibling!.GetAttribute("data-testid"));
 
         page.Find($"{row} [data-testid='lab-heal']").Click();
 

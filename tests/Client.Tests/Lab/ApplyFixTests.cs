@@ -52,7 +52,7 @@ public sealed class ApplyFixTests : LabTestContext
 
         panel.Find("[data-testid='apply-fix']").Click();
 
-        panel.WaitForAssertion(() => Assert.Equal("true", panel.Find("[data-testid='fix-result']").GetAttribute("data-succeeded")));
+        panel.WaitFor(() => Assert.Equal("true", panel.Find("[data-testid='fix-result']").GetAttribute("data-succeeded")));
         Assert.Single(Api.Requests, r => r.Method == "POST" && r.Path == $"/api/findings/{LabDown.Id}/fix");
         var command = panel.Find("[data-testid='fix-result'] [data-testid='lab-command']");
         Assert.Equal("0", command.GetAttribute("data-exit-code"));
@@ -72,7 +72,7 @@ public sealed class ApplyFixTests : LabTestContext
 
         panel.Find("[data-testid='apply-fix']").Click();
 
-        panel.WaitForAssertion(() => Assert.Equal("false", panel.Find("[data-testid='fix-result']").GetAttribute("data-succeeded")));
+        panel.WaitFor(() => Assert.Equal("false", panel.Find("[data-testid='fix-result']").GetAttribute("data-succeeded")));
         Assert.Contains("lab namespaces only", panel.Find("[data-testid='fix-result']").TextContent, StringComparison.Ordinal);
     }
 
@@ -84,10 +84,10 @@ public sealed class ApplyFixTests : LabTestContext
 
         var page = Render<DiagnosisPage>(p => p.Add(c => c.Id, "abc"));
 
-        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid='diagnosis-root-cause'] [data-testid='apply-fix']")));
+        page.WaitFor(() => Assert.NotNull(page.Find("[data-testid='diagnosis-root-cause'] [data-testid='apply-fix']")));
         Assert.NotNull(page.Find("[data-testid='diagnosis-copy-fix']"));
         page.Find("[data-testid='apply-fix']").Click();
-        page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid='fix-result']").GetAttribute("data-succeeded")));
+        page.WaitFor(() => Assert.Equal("true", page.Find("[data-testid='fix-result']").GetAttribute("data-succeeded")));
         Assert.Single(Api.Requests, r => r.Method == "POST" && r.Path == "/api/diagnoses/abc/fix");
     }
 
@@ -96,8 +96,8 @@ public sealed class ApplyFixTests : LabTestContext
     {
         Api.Json("GET", "/api/diagnoses/abc", Broken("pod-blue"), WireJsonContext.Default.Diagnosis);
         var page = Render<DiagnosisPage>(p => p.Add(c => c.Id, "abc"));
-        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid='diagnosis-root-cause']")));
-        page.WaitForAssertion(() => Assert.True(LabReads > 0));
+        page.WaitFor(() => Assert.NotNull(page.Find("[data-testid='diagnosis-root-cause']")));
+        page.WaitFor(() => Assert.True(LabReads > 0));
         Assert.Empty(page.FindAll("[data-testid='apply-fix']"));
     }
 
@@ -107,8 +107,8 @@ public sealed class ApplyFixTests : LabTestContext
         Refuse();
         Api.Json("GET", "/api/diagnoses/abc", Broken("lab-pod-blue"), WireJsonContext.Default.Diagnosis);
         var page = Render<DiagnosisPage>(p => p.Add(c => c.Id, "abc"));
-        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid='diagnosis-root-cause']")));
-        page.WaitForAssertion(() => Assert.True(LabReads > 0));
+        page.WaitFor(() => Assert.NotNull(page.Find("[data-testid='diagnosis-root-cause']")));
+        page.WaitFor(() => Assert.True(LabReads > 0));
         Assert.Empty(page.FindAll("[data-testid='apply-fix']"));
     }
 

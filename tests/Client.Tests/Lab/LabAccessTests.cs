@@ -12,7 +12,7 @@ public sealed class LabAccessTests : LabTestContext
     {
         var link = Render<LabNavLink>();
 
-        link.WaitForAssertion(() => Assert.Equal("lab", link.Find("[data-testid='nav-lab']").GetAttribute("href")));
+        link.WaitFor(() => Assert.Equal("lab", link.Find("[data-testid='nav-lab']").GetAttribute("href")));
     }
 
     [Fact]
@@ -22,7 +22,7 @@ public sealed class LabAccessTests : LabTestContext
 
         var link = Render<LabNavLink>();
 
-        link.WaitForAssertion(() => Assert.True(Services.GetRequiredService<LabAccess>().Known));
+        link.WaitFor(() => Assert.True(Services.GetRequiredService<LabAccess>().Known));
         Assert.Empty(link.FindAll("[data-testid='nav-lab']"));
         Assert.Equal(1, LabReads);
     }
@@ -35,7 +35,7 @@ public sealed class LabAccessTests : LabTestContext
         await state.EnsureStartedAsync(); // as the layout does
         Assert.Equal(ConnectionStatus.Connected, state.Status);
         var link = Render<LabNavLink>();
-        link.WaitForAssertion(() => Assert.True(Services.GetRequiredService<LabAccess>().Known));
+        link.WaitFor(() => Assert.True(Services.GetRequiredService<LabAccess>().Known));
         await Task.Delay(200);
         Assert.Equal(1, LabReads);
         Assert.Empty(link.FindAll("[data-testid='nav-lab']"));
@@ -45,7 +45,7 @@ public sealed class LabAccessTests : LabTestContext
         await Hub.Last.DropAsync();
         await Hub.Last.ReconnectAsync();
 
-        link.WaitForAssertion(() => Assert.NotNull(link.Find("[data-testid='nav-lab']")));
+        link.WaitFor(() => Assert.NotNull(link.Find("[data-testid='nav-lab']")));
         Assert.Equal(2, LabReads);
     }
 

@@ -13,7 +13,7 @@ public sealed class LabPageTests : LabTestContext
     private IRenderedComponent<LabPage> RenderLoaded()
     {
         var page = Render<LabPage>();
-        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("[data-testid='lab-scenario']").Count));
+        page.WaitFor(() => Assert.Equal(2, page.FindAll("[data-testid='lab-scenario']").Count));
         return page;
     }
 
@@ -24,7 +24,7 @@ public sealed class LabPageTests : LabTestContext
 
         var page = Render<LabPage>();
 
-        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid='lab-off']")));
+        page.WaitFor(() => Assert.NotNull(page.Find("[data-testid='lab-off']")));
         var off = page.Find("[data-testid='lab-off']").TextContent;
         Assert.Contains("--lab", off, StringComparison.Ordinal);
         Assert.Contains("Dashboard:AllowChanges=true", off, StringComparison.Ordinal);
@@ -102,7 +102,7 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find("[data-testid='lab-scenario'][data-name='seed-pair'] [data-testid='lab-build']").Click();
 
-        page.WaitForAssertion(() => Assert.Equal("true", page.Find("[data-testid='lab-scenario'][data-name='seed-pair']").GetAttribute("data-built")));
+        page.WaitFor(() => Assert.Equal("true", page.Find("[data-testid='lab-scenario'][data-name='seed-pair']").GetAttribute("data-built")));
         Assert.Single(Api.Requests, r => r.Method == "POST" && r.Path == "/api/lab/scenarios/seed-pair");
         Assert.True(LabReads > reads);
         var action = page.Find("[data-testid='lab-action']");
@@ -129,7 +129,7 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find("[data-testid='lab-scenario'][data-name='routed'] [data-testid='lab-build']").Click();
 
-        page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid='lab-action']").GetAttribute("data-succeeded")));
+        page.WaitFor(() => Assert.Equal("false", page.Find("[data-testid='lab-action']").GetAttribute("data-succeeded")));
         var action = page.Find("[data-testid='lab-action']");
         Assert.Contains("nd-lab-failed", action.ClassName, StringComparison.Ordinal);
         var failure = page.Find("[data-testid='lab-action-failure']");
@@ -161,7 +161,7 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find($"{row} [data-testid='lab-inject']").Click();
 
-        page.WaitForAssertion(() => Assert.Equal("true", page.Find(row).GetAttribute("data-active")));
+        page.WaitFor(() => Assert.Equal("true", page.Find(row).GetAttribute("data-active")));
         Assert.Equal("ip -n lab-pod-blue link set veth-blue down", page.Find("[data-testid='lab-action'] [data-testid='lab-command-line']").TextContent);
         Assert.True(page.Find($"{row} [data-testid='lab-inject']").HasAttribute("disabled"));
         Assert.NotNull(page.Find($"{row} [data-testid='lab-diagnose']"));
@@ -170,7 +170,7 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find($"{row} [data-testid='lab-heal']").Click();
 
-        page.WaitForAssertion(() => Assert.Equal("false", page.Find(row).GetAttribute("data-active")));
+        page.WaitFor(() => Assert.Equal("false", page.Find(row).GetAttribute("data-active")));
         Assert.Equal("heal", page.Find("[data-testid='lab-action']").GetAttribute("data-action"));
         Assert.Equal(
             [("POST", "/api/lab/faults/interface-down"), ("DELETE", "/api/lab/faults/interface-down")],
@@ -186,8 +186,21 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find("[data-testid='lab-fault'][data-name='mtu-mismatch'] [data-testid='lab-inject']").Click();
 
-        page.WaitForAssertion(() => Assert.Contains("mtu-mismatch is already active.", page.Find("[data-testid='lab-action-problem']").TextContent, StringComparison.Ordinal));
+        page.WaitFor(() => Assert.Contains("mtu-mismatch is already active.", page.Find("[data-testid='lab-action-problem']").TextContent, StringComparison.Ordinal));
         Assert.Empty(page.FindAll("[data-testid='lab-action']"));
+    }
+
+    [Fact]
+    public void An_action_refused_because_the_lab_was_turned_off_meanwhile_explains_it_and_hides_the_lab()
+    {
+        var page = RenderLoaded();
+        Refuse(); // the server restarted without --lab
+        Api.Problem("POST", "/api/lab/scenarios/seed-pair", HttpStatusCode.Forbidden, "This server does not change the node.");
+
+        page.Find("[data-testid='lab-scenario'][data-name='seed-pair'] [data-testid='lab-build']").Click();
+
+        page.WaitFor(() => Assert.NotNull(page.Find("[data-testid='lab-off']")));
+        Assert.Empty(page.FindAll("[data-testid='lab-scenario']"));
     }
 
     [Fact]
@@ -201,7 +214,7 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find("[data-testid='lab-fault'][data-name='interface-down'] [data-testid='lab-diagnose']").Click();
 
-        page.WaitForAssertion(() => Assert.EndsWith("/diagnoses/d42", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
+        page.WaitFor(() => Assert.EndsWith("/diagnoses/d42", Services.GetRequiredService<NavigationManager>().Uri, StringComparison.Ordinal));
         var post = Assert.Single(Api.Requests, r => r.Method == "POST" && r.Path == "/api/diagnoses");
         Assert.Contains("\"source\":\"lab-pod-red\"", post.Body, StringComparison.Ordinal);
         Assert.Contains("\"destination\":\"10.0.1.2\"", post.Body, StringComparison.Ordinal);
@@ -224,7 +237,7 @@ public sealed class LabPageTests : LabTestContext
         page.Find("[data-testid='lab-reset']").Click();
         page.Find("[data-testid='lab-reset-confirm']").Click();
 
-        page.WaitForAssertion(() => Assert.NotNull(page.Find("[data-testid='lab-namespaces-empty']")));
+        page.WaitFor(() => Assert.NotNull(page.Find("[data-testid='lab-namespaces-empty']")));
         Assert.Single(Api.Requests, r => r.Method == "DELETE" && r.Path == "/api/lab");
         Assert.Equal(2, page.FindAll("[data-testid='lab-command']").Count);
     }
@@ -242,7 +255,7 @@ public sealed class LabPageTests : LabTestContext
 
         page.Find("[data-testid='lab-scenario'][data-name='seed-pair'] [data-testid='lab-remove']").Click();
 
-        page.WaitForAssertion(() => Assert.Equal("false", page.Find("[data-testid='lab-scenario'][data-name='seed-pair']").GetAttribute("data-built")));
+        page.WaitFor(() => Assert.Equal("false", page.Find("[data-testid='lab-scenario'][data-name='seed-pair']").GetAttribute("data-built")));
         Assert.Equal("remove", page.Find("[data-testid='lab-action']").GetAttribute("data-action"));
     }
 
@@ -251,21 +264,21 @@ public sealed class LabPageTests : LabTestContext
     {
         Lab = WithFault(SeedPairBuilt(Fresh()), LabFaults.InterfaceDown, active: true);
         var page = RenderLoaded();
-        page.WaitForAssertion(() => Assert.NotEmpty(Hub.Connections));
+        page.WaitFor(() => Assert.NotEmpty(Hub.Connections));
         const string row = "[data-testid='lab-fault'][data-name='interface-down']";
         Assert.Equal("true", page.Find(row).GetAttribute("data-active"));
 
         Lab = WithFault(Lab, LabFaults.InterfaceDown, active: false); // someone applied the fix
         await page.InvokeAsync(() => Hub.Last.Push(new Topology(DateTimeOffset.UtcNow.AddMinutes(1), "node-1", [], [], [])));
 
-        page.WaitForAssertion(() => Assert.Equal("false", page.Find(row).GetAttribute("data-active")), TimeSpan.FromSeconds(5));
+        page.WaitFor(() => Assert.Equal("false", page.Find(row).GetAttribute("data-active")));
     }
 
     [Fact]
     public async Task Many_topology_changes_at_once_read_the_lab_about_once_a_second_not_each_time()
     {
         var page = RenderLoaded();
-        page.WaitForAssertion(() => Assert.NotEmpty(Hub.Connections));
+        page.WaitFor(() => Assert.NotEmpty(Hub.Connections));
         var reads = LabReads;
 
         for (var i = 1; i <= 20; i++)
@@ -273,6 +286,8 @@ public sealed class LabPageTests : LabTestContext
             var at = DateTimeOffset.UtcNow.AddMinutes(1).AddSeconds(i);
             await page.InvokeAsync(() => Hub.Last.Push(new Topology(at, "node-1", [], [], [])));
         }
+        for (var waited = 0; LabReads == reads && waited < 100; waited++)
+            await Task.Delay(50); // the first re-read comes within about a second
         await Task.Delay(LabPage.RereadInterval * 1.5);
 
         Assert.InRange(LabReads - reads, 1, 2);

@@ -76,3 +76,13 @@ public abstract class LabTestContext : DashboardTestContext
         Faults = [.. lab.Faults.Select(f => f.Name == fault ? f with { Active = active } : f)],
     };
 }
+
+internal static class PatientWaits
+{
+    /// <summary>Longer than bUnit's 1 s: each lab step is an HTTP call and a re-read, and the test machine may be busy.</summary>
+    public static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
+
+    public static void WaitFor<TComponent>(this IRenderedComponent<TComponent> component, Action assertion)
+        where TComponent : Microsoft.AspNetCore.Components.IComponent =>
+        component.WaitForAssertion(assertion, Patience);
+}

@@ -8,4 +8,5 @@ builder.Services.AddScoped(_ => new HttpClient { BaseAddress = new Uri(builder.H
 builder.Services.AddScoped<DashboardApi>();
 builder.Services.AddScoped<DashboardState>();
 builder.Services.AddScoped<DiagnoseSelection>();
+builder.Services.AddScoped<LabAccess>();
 await builder.Build().RunAsync();

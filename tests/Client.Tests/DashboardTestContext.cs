@@ -19,6 +19,7 @@ public abstract class DashboardTestContext : BunitContext, IAsyncLifetime
         JSInterop.Mode = JSRuntimeMode.Loose;
         Services.AddMudServices();
         Services.AddScoped<Services.DiagnoseSelection>();
+        Services.AddScoped<Services.LabAccess>();
     }
 
     protected static Finding InterfaceDown(string ns = "pod-blue", string iface = "veth-blue", string nsId = "4026532245") =>

@@ -109,6 +109,41 @@ public sealed class DashboardApi(HttpClient http)
     /// <summary>The download link of a snapshot (the login cookie is enough for a plain link), relative to the app's base.</summary>
     public static string ExportHref(string id) => $"{SnapshotPath(id)}/export";
 
+    /// <summary>GET /api/lab: the lab's scenarios, faults and namespaces; 403 (with the reason) when the server allows no changes.</summary>
+    public Task<ApiResult<LabState>> GetLabAsync(CancellationToken cancellationToken = default) =>
+        SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/lab"), WireJsonContext.Default.LabState, cancellationToken);
+
+    /// <summary>POST /api/lab/scenarios/{name}: builds the scenario afresh. A 200 may still say <see cref="LabAction.Succeeded"/> false.</summary>
+    public Task<ApiResult<LabAction>> BuildScenarioAsync(string name, CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Post, $"api/lab/scenarios/{Uri.EscapeDataString(name)}", cancellationToken);
+
+    /// <summary>DELETE /api/lab/scenarios/{name}: removes its namespaces.</summary>
+    public Task<ApiResult<LabAction>> RemoveScenarioAsync(string name, CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Delete, $"api/lab/scenarios/{Uri.EscapeDataString(name)}", cancellationToken);
+
+    /// <summary>POST /api/lab/faults/{name}: injects it (409: its scenario is not built, or it is already active).</summary>
+    public Task<ApiResult<LabAction>> InjectFaultAsync(string name, CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Post, $"api/lab/faults/{Uri.EscapeDataString(name)}", cancellationToken);
+
+    /// <summary>DELETE /api/lab/faults/{name}: heals it.</summary>
+    public Task<ApiResult<LabAction>> HealFaultAsync(string name, CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Delete, $"api/lab/faults/{Uri.EscapeDataString(name)}", cancellationToken);
+
+    /// <summary>DELETE /api/lab: removes every lab namespace.</summary>
+    public Task<ApiResult<LabAction>> ResetLabAsync(CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Delete, "api/lab", cancellationToken);
+
+    /// <summary>POST /api/findings/{id}/fix: the server runs the finding's fix commands (403 not allowed there, 409 the fix needs a person, 404 gone).</summary>
+    public Task<ApiResult<LabAction>> ApplyFindingFixAsync(string findingId, CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Post, $"api/findings/{Uri.EscapeDataString(findingId)}/fix", cancellationToken);
+
+    /// <summary>POST /api/diagnoses/{id}/fix: the server runs the root cause's fix commands (403, 409, 404 as for a finding).</summary>
+    public Task<ApiResult<LabAction>> ApplyDiagnosisFixAsync(string diagnosisId, CancellationToken cancellationToken = default) =>
+        LabActionAsync(HttpMethod.Post, $"api/diagnoses/{Uri.EscapeDataString(diagnosisId)}/fix", cancellationToken);
+
+    private Task<ApiResult<LabAction>> LabActionAsync(HttpMethod method, string path, CancellationToken cancellationToken) =>
+        SendAsync(new HttpRequestMessage(method, path), WireJsonContext.Default.LabAction, cancellationToken);
+
     private static string SnapshotPath(string id) => $"api/snapshots/{Uri.EscapeDataString(id)}";
 
     /// <summary>
@@ -161,4 +196,7 @@ public sealed record ApiResult<T>(T? Value, string? Problem, System.Net.HttpStat
 
     /// <summary>503: the snapshot store cannot be used (read-only or full disk, a corrupt file); <see cref="Problem"/> says why.</summary>
     public bool Unavailable => Status == System.Net.HttpStatusCode.ServiceUnavailable;
+
+    /// <summary>403: the server does not allow this (no changes at all, or not to that namespace); <see cref="Problem"/> says why.</summary>
+    public bool Forbidden => Status == System.Net.HttpStatusCode.Forbidden;
 }

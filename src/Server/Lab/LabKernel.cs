@@ -65,6 +65,10 @@ internal sealed class LabKernel(ProcessRunner runner)
         return (await LinksAsync(node, cancellationToken))?.FirstOrDefault(l => l.Ifindex == index)?.Name;
     }
 
-    public async Task<bool> NftTableExistsAsync(string ns, string table, CancellationToken cancellationToken) =>
-        (await runner.RunAsync("ip", ["netns", "exec", ns, "nft", "list", "table", "inet", table], cancellationToken: cancellationToken)).Succeeded;
+    /// <summary>The nft table exists and still holds a drop rule.</summary>
+    public async Task<bool> NftTableDropsAsync(string ns, string table, CancellationToken cancellationToken)
+    {
+        var r = await runner.RunAsync("ip", ["netns", "exec", ns, "nft", "list", "table", "inet", table], cancellationToken: cancellationToken);
+        return r.Succeeded && r.Stdout.Split('\n').Any(l => l.TrimEnd().EndsWith(" drop", StringComparison.Ordinal));
+    }
 }

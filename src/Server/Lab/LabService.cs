@@ -252,7 +252,7 @@ internal sealed class LabService(
             case LabFaults.NamespaceDeleted:
                 return !LabKernel.Exists(c.Blue);
             case LabFaults.FirewallDrop:
-                return await kernel.NftTableExistsAsync(c.Blue, LabCatalog.FirewallTable, cancellationToken);
+                return await kernel.NftTableDropsAsync(c.Blue, LabCatalog.FirewallTable, cancellationToken);
             case LabFaults.BridgeMemberDown:
                 var port = await BridgePortAsync(cancellationToken);
                 return await kernel.LinkAsync(c.Node, port, cancellationToken) is { Up: false };

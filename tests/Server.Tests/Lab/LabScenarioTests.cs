@@ -222,6 +222,23 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
         }
     }
 
+    [Fact]
+    public async Task With_AllowChanges_the_lab_is_on_and_a_fix_runs_on_any_namespace()
+    {
+        using var all = new LabServer(allowAll: true);
+        Assert.Equal(LabChanges.All, (await Lab.State(all.Client)).Changes);
+        using var net = new TestNet();
+        var (red, blue) = net.AddSeedPair();
+        Run.Ip("-n", red, "link", "set", "veth-red", "down");
+        var finding = (await Lab.Findings(all.Client, net.Prefix, f => f.Any(x => x.Rule == FindingRules.InterfaceDown && x.NamespaceName == red), "interface-down on the fixture pair"))
+            .Single(x => x.Rule == FindingRules.InterfaceDown);
+
+        var action = await Lab.Ok(all.Client, HttpMethod.Post, $"/api/findings/{finding.Id}/fix");
+        Assert.Equal([$"ip -n {red} link set veth-red up"], action.Commands.Select(c => c.Command));
+        Assert.Contains("UP", Oracle.Links(red).Single(l => l.Name == "veth-red").Flags);
+        await Lab.Ping(blue, "10.0.1.1");
+    }
+
     /// <summary>Keeps a namespace alive through an open descriptor of a process in the root namespace, so deleting its name hides it.</summary>
     private static Process Hold(string ns)
     {

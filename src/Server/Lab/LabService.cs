@@ -116,8 +116,15 @@ internal sealed class LabService(
         string? note = null;
         if (scenario == LabScenarios.KubernetesNode)
         {
-            Directory.CreateDirectory(LabDirectory);
-            File.WriteAllText(CniConfigFile, Catalog.CniConfig(IpamDirectory).ToJsonString());
+            try
+            {
+                Directory.CreateDirectory(LabDirectory);
+                File.WriteAllText(CniConfigFile, Catalog.CniConfig(IpamDirectory).ToJsonString());
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                return Record(LabActions.Build, scenario, false, commands, $"The CNI config could not be written to {LabDirectory}: {e.Message}. Nothing was built.");
+            }
             if (Plugin is null) note = $"{options.Value.CniBridgePlugin} not found: built with ip instead of the CNI bridge plugin.";
         }
         var (ok, failed) = await RunAsync(BuildSteps(scenario), commands, cancellationToken);

@@ -105,6 +105,18 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Two_builds_at_once_run_one_after_the_other()
+    {
+        var builds = await Task.WhenAll(
+            Lab.Action(Client, HttpMethod.Post, "/api/lab/scenarios/seed-pair"),
+            Lab.Action(Client, HttpMethod.Post, "/api/lab/scenarios/seed-pair"));
+        // Interleaved, the second would have deleted the first's namespaces halfway or failed on "File exists".
+        Assert.All(builds, b => Assert.True(b.Succeeded, b.Warning));
+        Assert.Equal([$"{P}pod-blue", $"{P}pod-red"], _lab.Namespaces());
+        await Lab.Ping($"{P}pod-blue", "10.0.1.1");
+    }
+
+    [Fact]
     public async Task Without_the_plugin_k8s_node_is_built_with_ip_and_a_failing_build_is_rolled_back()
     {
         using (var fallback = new LabServer(settings: new() { ["Dashboard:Lab:CniBridgePlugin"] = "/nonexistent/bridge" }))

@@ -133,6 +133,10 @@ internal static class FixCommands
             if (inside && a[0] == "netns" && a[1] == "exec" && a.Count > 3 && a[3] == "ip" && a.Skip(4).Any(w => w is "-n" or "netns" || w.StartsWith("-netns", StringComparison.Ordinal)))
                 inside = false;
             if (inside && a[0] == "netns" && a[1] == "exec" && a.Count > 3 && a[3] == "nsenter") inside = false;
+            // Only the net.* sysctls belong to a network namespace; the others are the whole machine's.
+            if (inside && a[0] == "netns" && a[1] == "exec" && a.Count > 3 && a[3] == "sysctl"
+                && a.Skip(4).Any(w => !w.StartsWith('-') && !w.StartsWith("net.", StringComparison.Ordinal)))
+                inside = false;
             if (!inside) return c.Line;
         }
         return null;

@@ -124,6 +124,8 @@ public sealed class LabUnitTests
     [InlineData("ip netns exec lab-a nsenter -t 1 -n ip link", false)]
     [InlineData("nsenter --net=/run/netns/lab-a ip link set x up", false)]
     [InlineData("sysctl -w net.ipv4.ip_forward=1", false)]
+    [InlineData("ip netns exec lab-router sysctl -w kernel.panic=1", false)]
+    [InlineData("ip netns exec lab-router sysctl -q -w net.ipv4.conf.all.forwarding=1", true)]
     [InlineData("nft flush ruleset", false)]
     public void Lab_only_mode_runs_only_commands_inside_lab_namespaces(string line, bool inside)
     {

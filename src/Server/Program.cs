@@ -1,6 +1,7 @@
 using Dashboard.Server;
+using Dashboard.Server.Lab;
 
-var builder = WebApplication.CreateBuilder(args);
+var builder = WebApplication.CreateBuilder(StartArguments.Expand(args));
 builder.WebHost.UseStaticWebAssets();
 builder.AddDashboard();
 

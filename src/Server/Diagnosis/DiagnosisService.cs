@@ -110,7 +110,8 @@ internal sealed class DiagnosisService(
         try
         {
             WalkResult walk;
-            var topology = (await store.GetAsync(fresh: true, limit.Token)).Topology;
+            var state = await store.GetAsync(fresh: true, limit.Token);
+            var topology = state.Topology;
             var topologyMs = time.GetElapsedTime(startedTimestamp).TotalMilliseconds;
             var source = topology.FindNamespace(target.Source.Id);
             if (source is null)
@@ -129,7 +130,9 @@ internal sealed class DiagnosisService(
             }
             else
             {
-                var findings = Rules.Evaluate(topology);
+                // The rules on this read, and the live state's recent removals (a pair or namespace deleted a moment
+                // ago explains a route that is gone; one read alone cannot know what was there before).
+                IReadOnlyList<Finding> findings = [.. Rules.Evaluate(topology), .. state.Findings.Where(f => f.Rule is FindingRules.VethPairRemoved or FindingRules.NamespaceRemoved)];
                 var exec = new NamespaceExec(discovery.OwnInode.ToString(CultureInfo.InvariantCulture));
                 var diagnosisWalk = new DiagnosisWalk(topology, findings, source, target.Destination, exec, runner, _tools.Value,
                     step => Publish(running, step), time, limit.Token);

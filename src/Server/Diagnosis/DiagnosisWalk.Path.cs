@@ -437,9 +437,31 @@ internal sealed partial class DiagnosisWalk
                     [Commands.Ip(ns, $"route add {destination} via {gateway.Address} dev {Commands.Quote(ingress.Name)}")],
                     $"The packet came in by {ingress.Name} from {previousEgress.Label} ({gateway.Address}); no route leads back there.");
         }
+        // What led there is gone: a veth pair or a namespace removed a moment ago that had the target's subnet.
+        if (RemovedWith(ns, target) is { } removal)
+            return new Cause(removal.Rule, null, removal.Fix, $"{removal.Title}: {removal.Evidence}.");
         var describe = routes.Where(m => m.Route.Table != "local").Select(m => RouteLookup.Describe(m.Route)).Take(8).ToList();
         return new Cause(FindingRules.NoRoute, null, [],
             $"No interface of {ns.DisplayName} has {target}'s subnet or leads to a peer that has it; " + (describe.Count == 0 ? "there are no IPv4 routes." : $"routes: {string.Join("; ", describe)}."));
+    }
+
+    /// <summary>
+    /// A live veth-pair-removed or namespace-removed finding that took an end of a pair in <paramref name="ns"/>
+    /// (its recreate commands act in <paramref name="ns"/>) and whose recreate commands give back an address of
+    /// <paramref name="target"/>'s subnet (the exact address first): the way to the target went with it.
+    /// </summary>
+    private Finding? RemovedWith(NetworkNamespace ns, IPAddress target)
+    {
+        var here = Commands.IpPrefix(ns) + " ";
+        var removals = _findings
+            .Where(f => f.Rule is FindingRules.VethPairRemoved or FindingRules.NamespaceRemoved && f.Fix.Any(line => line.StartsWith(here, StringComparison.Ordinal)))
+            .ToList();
+        IEnumerable<IpPrefix> Restored(Finding f) => f.Fix
+            .Select(line => line.Split(' '))
+            .Select(words => Array.FindIndex(words, w => w == "addr") is var i and >= 0 && i + 2 < words.Length && words[i + 1] == "add" ? IpPrefix.Parse(words[i + 2]) : null)
+            .OfType<IpPrefix>();
+        return removals.FirstOrDefault(f => Restored(f).Any(a => a.Address.Equals(target)))
+            ?? removals.FirstOrDefault(f => Restored(f).Any(a => !a.IsHost && a.Contains(target)));
     }
 
     /// <summary>The subnet a source address was given with (its interface's prefix), e.g. 10.0.1.0/24.</summary>

@@ -4,6 +4,7 @@ using Dashboard.Server.Components;
 using Dashboard.Server.Diagnosis;
 using Dashboard.Server.Discovery;
 using Dashboard.Server.Hubs;
+using Dashboard.Server.Lab;
 using Dashboard.Server.Monitoring;
 using Dashboard.Server.Processes;
 using Dashboard.Server.Security;
@@ -49,6 +50,11 @@ public static class DashboardHostExtensions
         services.TryAddSingleton<SnapshotRepository>();
         services.TryAddSingleton<SnapshotService>();
         services.AddHostedService<SnapshotScheduler>();
+        services.AddOptions<LabOptions>().Bind(builder.Configuration.GetSection(LabOptions.Section)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LabOptions>, LabOptionsValidator>());
+        services.TryAddSingleton<LabKernel>();
+        services.TryAddSingleton<LabService>();
+        services.AddHostedService<LabLifetime>();
 
         services.TryAddSingleton<AccessToken>();
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
@@ -84,7 +90,7 @@ public static class DashboardHostExtensions
         app.UseAntiforgery();
 
         app.MapHealth();
-        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi().MapSnapshotApi();
+        app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi().MapSnapshotApi().MapLabApi();
         app.MapHub<TopologyHub>("/hubs/topology");
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()

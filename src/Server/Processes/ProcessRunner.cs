@@ -19,7 +19,13 @@ public sealed class ProcessRunner(ILogger<ProcessRunner> logger)
 {
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(10);
 
-    public async Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        RunAsync(program, arguments, null, null, timeout, cancellationToken);
+
+    /// <param name="standardInput">Text written to the program's stdin (e.g. a CNI plugin's config), or null for none.</param>
+    /// <param name="environment">Variables added to the program's environment (e.g. CNI_COMMAND), or null.</param>
+    public async Task<ProcessResult> RunAsync(string program, IReadOnlyList<string> arguments, string? standardInput, IReadOnlyDictionary<string, string?>? environment,
+        TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         limit.CancelAfter(timeout ?? DefaultTimeout);
@@ -27,10 +33,12 @@ public sealed class ProcessRunner(ILogger<ProcessRunner> logger)
         ProcessResult result;
         try
         {
-            var r = await Cli.Wrap(program)
+            var command = Cli.Wrap(program)
                 .WithArguments(arguments)
-                .WithValidation(CommandResultValidation.None)
-                .ExecuteBufferedAsync(limit.Token);
+                .WithValidation(CommandResultValidation.None);
+            if (standardInput is not null) command = command.WithStandardInputPipe(PipeSource.FromString(standardInput));
+            if (environment is not null) command = command.WithEnvironmentVariables(environment);
+            var r = await command.ExecuteBufferedAsync(limit.Token);
             result = new ProcessResult(r.ExitCode, r.StandardOutput, r.StandardError, Stopwatch.GetElapsedTime(started));
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -21,6 +21,57 @@ public sealed class DiagnosisWalkTests
         return (result, streamed);
     }
 
+    private static async Task<WalkResult> WalkWith(Topology topology, IReadOnlyList<Finding> findings, string sourceId, string destination, FakeRunner runner)
+    {
+        var walk = new DiagnosisWalk(topology, findings, topology.FindNamespace(sourceId)!, IPAddress.Parse(destination),
+            new NamespaceExec(OwnId), runner, DiagnosisTools.All, _ => Task.CompletedTask, TimeProvider.System, CancellationToken.None);
+        return await walk.RunAsync();
+    }
+
+    private static FakeRunner Unreachable() => new FakeRunner()
+        .On("route get", "", 2, "RTNETLINK answers: Network is unreachable\n")
+        .On("ping", "", 2, "ping: connect: Network is unreachable\n");
+
+    [Fact]
+    public async Task A_route_gone_with_a_removed_pair_or_namespace_is_that_removal_not_no_route()
+    {
+        var b = new TopologyBuilder();
+        var (red, blue, _, vethBlue) = b.SeedPair();
+        var before = b.Build();
+        b.Delete(vethBlue);
+        var endDeleted = b.Build(TopologyBuilder.T0.AddSeconds(1));
+        var pairRemoved = Removals.Between(before, endDeleted).Select(r => r.Finding).ToList();
+        Assert.Equal(FindingRules.VethPairRemoved, Assert.Single(pairRemoved).Rule);
+
+        var result = await WalkWith(endDeleted, [.. Rules.Evaluate(endDeleted), .. pairRemoved], red.Id, "10.0.1.2", Unreachable());
+        Assert.Equal((Verdicts.Unreachable, FindingRules.VethPairRemoved), (result.Verdict, result.RootCause?.Rule));
+        Assert.Equal(pairRemoved[0].Fix, result.RootCause!.Fix);
+
+        b.Remove(blue);
+        var namespaceDeleted = b.Build(TopologyBuilder.T0.AddSeconds(2));
+        var nsRemoved = Removals.Between(before, namespaceDeleted).Select(r => r.Finding).ToList();
+        Assert.Equal(FindingRules.NamespaceRemoved, Assert.Single(nsRemoved).Rule);
+        result = await WalkWith(namespaceDeleted, [.. Rules.Evaluate(namespaceDeleted), .. nsRemoved], red.Id, "10.0.1.2", Unreachable());
+        Assert.Equal(FindingRules.NamespaceRemoved, result.RootCause?.Rule);
+
+        // A removal that had nothing to do with the source (another pair with the same subnet) explains nothing.
+        var o = new TopologyBuilder();
+        var lonely = o.Netns("pod-red");
+        lonely.Lo();
+        var x = o.Netns("x");
+        var y = o.Netns("y");
+        var (vx, vy) = o.Veth(x, "vx", y, "vy");
+        vx.Addr("10.0.1.1/24");
+        vy.Addr("10.0.1.2/24");
+        var other = o.Build();
+        o.Delete(vx);
+        var after = o.Build(TopologyBuilder.T0.AddSeconds(1));
+        var elsewhere = Removals.Between(other, after).Select(r => r.Finding).ToList();
+        Assert.NotEmpty(elsewhere);
+        result = await WalkWith(after, [.. Rules.Evaluate(after), .. elsewhere], lonely.Id, "10.0.1.2", Unreachable());
+        Assert.Equal(FindingRules.NoRoute, result.RootCause?.Rule);
+    }
+
     private static FakeRunner HealthySeed() => new FakeRunner()
         .On("-n pod-red route get 10.0.1.2", "10.0.1.2 dev veth-red src 10.0.1.1 uid 0 \n    cache \n")
         .On("-n pod-blue route get 10.0.1.2", "local 10.0.1.2 dev lo table local src 10.0.1.2 uid 0 \n    cache <local> \n")

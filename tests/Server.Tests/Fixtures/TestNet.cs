@@ -183,8 +183,21 @@ public sealed class TestNet : IDisposable
         catch (IOException) { return null; }
     }
 
+    /// <summary>
+    /// A lab prefix for a test server (Dashboard:Lab:Prefix) that the stale sweep recognises like a fixture name:
+    /// "lab-" + "ndt" + this process's pid in hex + "p" + random hex + "-", e.g. "lab-ndt1a2bp3fa9-".
+    /// </summary>
+    public static string NewLabPrefix()
+    {
+        _ = Swept.Value;
+        return $"{LabPrefix}{SuitePrefix}{Environment.ProcessId:x}{Separator}{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2))}-";
+    }
+
+    private const string LabPrefix = "lab-";
+
     private static bool OwnerAlive(string name)
     {
+        if (name.StartsWith(LabPrefix, StringComparison.Ordinal)) name = name[LabPrefix.Length..];
         var rest = name.AsSpan(SuitePrefix.Length);
         int end = rest.IndexOf(Separator);
         return end > 0
@@ -210,8 +223,8 @@ public sealed class TestNet : IDisposable
     }
 
     /// <summary>
-    /// Removes fixture namespaces that a killed earlier run left behind: those whose test process
-    /// is gone. A test process running at the same time keeps its own.
+    /// Removes fixture namespaces (and test servers' lab namespaces, lab-ndt…) that a killed earlier run
+    /// left behind: those whose test process is gone. A test process running at the same time keeps its own.
     /// </summary>
     private static bool SweepStale()
     {
@@ -220,7 +233,7 @@ public sealed class TestNet : IDisposable
         foreach (var e in JsonDocument.Parse(list.Stdout).RootElement.EnumerateArray())
         {
             var name = e.GetProperty("name").GetString();
-            if (name is not null && name.StartsWith(SuitePrefix, StringComparison.Ordinal) && !OwnerAlive(name))
+            if (name is not null && (name.StartsWith(SuitePrefix, StringComparison.Ordinal) || name.StartsWith(LabPrefix + SuitePrefix, StringComparison.Ordinal)) && !OwnerAlive(name))
                 Run.Try("ip", ["netns", "delete", name]);
         }
         return true;

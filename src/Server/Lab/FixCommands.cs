@@ -1,0 +1,144 @@
+using System.Text;
+
+namespace Dashboard.Server.Lab;
+
+/// <summary>A fix line turned back into what runs: the program and its argument list.</summary>
+internal sealed record ParsedCommand(string Line, string Program, IReadOnlyList<string> Arguments);
+
+/// <summary>
+/// Turns the server's own fix strings back into argument lists, the reverse of <c>Commands.Quote</c>:
+/// plain words, and single-quoted words with the <c>'\''</c> escape. Anything else a shell would read
+/// differently (a <c>&lt;placeholder&gt;</c>, <c>$</c>, <c>;</c>, <c>|</c>, a comment, a backslash, a
+/// double quote…) or a program other than ip, nft, nsenter or sysctl means the fix needs a person.
+/// Then, in lab-only mode, every command must act inside a lab namespace. Pure.
+/// </summary>
+internal static class FixCommands
+{
+    public static readonly IReadOnlySet<string> Programs = new HashSet<string>(StringComparer.Ordinal) { "ip", "nft", "nsenter", "sysctl" };
+
+    private const string PlainCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-";
+
+    /// <summary>The words of <paramref name="line"/>, or null with why the line cannot be run as it is.</summary>
+    public static IReadOnlyList<string>? Tokenize(string line, out string? error)
+    {
+        error = null;
+        var words = new List<string>();
+        var word = new StringBuilder();
+        bool inWord = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (c == ' ')
+            {
+                if (inWord) words.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+                continue;
+            }
+            if (c == '\'')
+            {
+                int close = line.IndexOf('\'', i + 1);
+                if (close < 0) { error = "an unterminated quote"; return null; }
+                word.Append(line, i + 1, close - i - 1);
+                i = close;
+                inWord = true;
+                continue;
+            }
+            // Outside quotes, only the escaped quote of the '\'' escape.
+            if (c == '\\' && i + 1 < line.Length && line[i + 1] == '\'')
+            {
+                word.Append('\'');
+                i++;
+                inWord = true;
+                continue;
+            }
+            if (!PlainCharacters.Contains(c, StringComparison.Ordinal))
+            {
+                error = c switch
+                {
+                    '<' or '>' => "a <placeholder> or redirection a person has to fill in",
+                    '#' => "a comment",
+                    _ => $"'{c}', which only a shell understands",
+                };
+                return null;
+            }
+            word.Append(c);
+            inWord = true;
+        }
+        if (inWord) words.Add(word.ToString());
+        if (words.Count == 0) { error = "an empty command"; return null; }
+        return words;
+    }
+
+    /// <summary>Every line parsed, or the first that cannot run as it is and why.</summary>
+    public static (IReadOnlyList<ParsedCommand>? Commands, string? Problem) Parse(IReadOnlyList<string> lines)
+    {
+        if (lines.Count == 0) return (null, "this fix has no commands");
+        var parsed = new List<ParsedCommand>();
+        foreach (var line in lines)
+        {
+            var words = Tokenize(line, out var error);
+            if (words is null) return (null, $"this fix needs a person: {error} in `{line}`");
+            if (!Programs.Contains(words[0]))
+                return (null, $"this fix needs a person: `{words[0]}` is not one of {string.Join(", ", Programs.Order())} in `{line}`");
+            if (InnerProgram(words) is { } inner && !Programs.Contains(inner))
+                return (null, $"this fix needs a person: `{inner}` is not one of {string.Join(", ", Programs.Order())} in `{line}`");
+            if (words[0] == "ip" && words.Skip(1).Any(w => w.StartsWith("-b", StringComparison.Ordinal) || w is "-force"))
+                return (null, $"this fix needs a person: ip batch mode in `{line}`");
+            parsed.Add(new ParsedCommand(line, words[0], words.Skip(1).ToList()));
+        }
+        return (parsed, null);
+    }
+
+    /// <summary>The program run inside a namespace: `ip netns exec NS PROG`, `nsenter … PROG`; null when there is none.</summary>
+    private static string? InnerProgram(IReadOnlyList<string> words)
+    {
+        if (words[0] == "ip" && words.Count >= 5 && words[1] == "netns" && words[2] == "exec") return words[4];
+        if (words[0] == "ip" && words.Count >= 3 && words[1] == "netns" && words[2] == "exec") return "";
+        if (words[0] == "nsenter")
+        {
+            for (int i = 1; i < words.Count; i++)
+            {
+                var w = words[i];
+                if (w == "-t") { i++; continue; }
+                if (w.StartsWith('-')) continue;
+                return w;
+            }
+            return "";
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Lab-only mode: null when every command acts inside a lab namespace (<c>ip -n LAB …</c>,
+    /// <c>ip netns exec LAB …</c>, <c>ip netns add/del LAB</c>, every <c>netns X</c> a lab namespace too);
+    /// else the first line that does not.
+    /// </summary>
+    public static string? OutsideLab(IReadOnlyList<ParsedCommand> commands, string prefix)
+    {
+        bool IsLab(string name) => name.Length > prefix.Length && name.StartsWith(prefix, StringComparison.Ordinal) && !name.Contains('/', StringComparison.Ordinal);
+        foreach (var c in commands)
+        {
+            var a = c.Arguments;
+            bool inside = c.Program == "ip" && a.Count >= 3 && (
+                (a[0] == "-n" && IsLab(a[1]) && a[2] != "netns")
+                || (a[0] == "netns" && a[1] is "exec" or "add" or "del" or "delete" && IsLab(a[2])));
+            if (inside && c.Program == "ip" && a[0] == "netns" && a[1] is "add" or "del" or "delete" && a.Count != 3) inside = false;
+            for (int i = 0; inside && i + 1 < a.Count; i++)
+            {
+                if (a[0] == "netns" && a[1] == "exec" && i >= 3) break; // the inner program's own words
+                if (a[i] == "netns" && i + 1 < a.Count && a[i + 1] is not ("exec" or "add" or "del" or "delete") && !IsLab(a[i + 1])) inside = false;
+            }
+            // Inside `ip netns exec LAB`, an inner ip must not leave the namespace again.
+            if (inside && a[0] == "netns" && a[1] == "exec" && a.Count > 3 && a[3] == "ip" && a.Skip(4).Any(w => w is "-n" or "netns" || w.StartsWith("-netns", StringComparison.Ordinal)))
+                inside = false;
+            if (inside && a[0] == "netns" && a[1] == "exec" && a.Count > 3 && a[3] == "nsenter") inside = false;
+            // Only the net.* sysctls belong to a network namespace; the others are the whole machine's.
+            if (inside && a[0] == "netns" && a[1] == "exec" && a.Count > 3 && a[3] == "sysctl"
+                && a.Skip(4).Any(w => !w.StartsWith('-') && !w.StartsWith("net.", StringComparison.Ordinal)))
+                inside = false;
+            if (!inside) return c.Line;
+        }
+        return null;
+    }
+}

@@ -14,6 +14,15 @@ public sealed record LabState(
     IReadOnlyList<LabNamespace> Namespaces,
     IReadOnlyList<LabAction> History);
 
+/// <summary>
+/// `GET /api/capabilities`: what this server lets a caller change, readable by every client (200 always),
+/// so that a page can hide the lab and the "Apply fix" buttons without asking for a 403 first.
+/// </summary>
+/// <param name="Changes"><see cref="LabChanges"/>, or null when the server changes nothing.</param>
+/// <param name="LabPrefix">The lab namespaces' prefix, or null when the lab is off.</param>
+/// <param name="HowToEnable">When changes are off: how to turn them on.</param>
+public sealed record Capabilities(string? Changes, string? LabPrefix, string? HowToEnable);
+
 /// <summary>What the server may change: <see cref="LabChanges"/>.</summary>
 public static class LabChanges
 {

@@ -22,5 +22,6 @@ namespace Dashboard.Shared;
 [JsonSerializable(typeof(Snapshot))]
 [JsonSerializable(typeof(TopologyComparison))]
 [JsonSerializable(typeof(LabState))]
+[JsonSerializable(typeof(Capabilities))]
 [JsonSerializable(typeof(LabAction))]
 public sealed partial class WireJsonContext : JsonSerializerContext;

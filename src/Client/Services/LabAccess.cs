@@ -4,7 +4,7 @@ using Dashboard.Shared;
 namespace Dashboard.Client.Services;
 
 /// <summary>
-/// Whether this server lets the browser change anything (GET /api/lab), for every page: the app bar's
+/// Whether this server lets the browser change anything (GET /api/capabilities, then GET /api/lab when it does), for every page: the app bar's
 /// lab link, the lab page, and the "Apply fix" buttons. Read once when first asked and again after the
 /// live connection comes back from an outage (a restart may have turned lab mode on or off); the lab
 /// page re-reads it after each of its actions. Never polled.
@@ -60,7 +60,11 @@ public sealed partial class LabAccess(DashboardApi api, DashboardState state) : 
         string? failure = null;
         try
         {
-            result = await api.GetLabAsync(cancellationToken);
+            // Capabilities first: a server that changes nothing is not asked for its lab (that would be a 403 in every page's log).
+            var capabilities = await api.GetCapabilitiesAsync(cancellationToken);
+            result = capabilities.Value is { Changes: null } off
+                ? new ApiResult<LabState>(null, off.HowToEnable, System.Net.HttpStatusCode.Forbidden)
+                : await api.GetLabAsync(cancellationToken);
         }
         catch (HttpRequestException e) when (e.StatusCode == System.Net.HttpStatusCode.Unauthorized)
         {

@@ -12,6 +12,10 @@ internal static class LabApi
 {
     public static RouteGroupBuilder MapLabApi(this RouteGroupBuilder api)
     {
+        api.MapGet("/capabilities", (LabService lab) => TypedResults.Ok(new Capabilities(
+                lab.Changes, lab.Changes is null ? null : lab.Catalog.Prefix, lab.Changes is null ? LabService.HowToEnable : null)))
+            .WithName("GetCapabilities")
+            .WithSummary("What this server lets a caller change (the lab, applying fixes): always 200, so a page can hide what it may not use.");
         var lab = api.MapGroup("/lab").AddEndpointFilter<ChangesAllowedFilter>();
         lab.MapGet("", GetState)
             .WithName("GetLab")

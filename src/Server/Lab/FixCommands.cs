@@ -124,6 +124,8 @@ internal static class FixCommands
                 (a[0] == "-n" && IsLab(a[1]) && a[2] != "netns")
                 || (a[0] == "netns" && a[1] is "exec" or "add" or "del" or "delete" && IsLab(a[2])));
             if (inside && c.Program == "ip" && a[0] == "netns" && a[1] is "add" or "del" or "delete" && a.Count != 3) inside = false;
+            // `ip -n LAB` is the only global option: a second `-n OTHER` (or -netns, -all, …) would win over it.
+            if (inside && a[0] == "-n" && a.Skip(2).Any(w => w.StartsWith('-'))) inside = false;
             for (int i = 0; inside && i + 1 < a.Count; i++)
             {
                 if (a[0] == "netns" && a[1] == "exec" && i >= 3) break; // the inner program's own words

@@ -28,7 +28,7 @@ public sealed class LabPageTests : LabTestContext
         var off = page.Find("[data-testid='lab-off']").TextContent;
         Assert.Contains("--lab", off, StringComparison.Ordinal);
         Assert.Contains("Dashboard:AllowChanges=true", off, StringComparison.Ordinal);
-        Assert.Contains("Changes are not allowed", page.Find("[data-testid='lab-off-detail']").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Start the dashboard with --lab", page.Find("[data-testid='lab-off-detail']").TextContent, StringComparison.Ordinal);
         Assert.Empty(page.FindAll("[data-testid='lab-scenario']"));
         Assert.Empty(page.FindAll("[data-testid='lab-fault']"));
         Assert.Empty(page.FindAll("[data-testid='lab-reset']"));

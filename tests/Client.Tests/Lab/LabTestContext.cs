@@ -21,17 +21,36 @@ public abstract class LabTestContext : DashboardTestContext
 
     protected LabTestContext()
     {
+        Api.On("GET", "/api/capabilities", (_, _) => RoutedApi.Ok(
+            _refused ? new Capabilities(null, null, "Start the dashboard with --lab, or set Dashboard:AllowChanges=true.") : new Capabilities(Lab.Changes, Lab.Prefix, null),
+            WireJsonContext.Default.Capabilities));
         Api.On("GET", "/api/lab", (_, _) => RoutedApi.Ok(Lab, WireJsonContext.Default.LabState));
         var api = new DashboardApi(new HttpClient(Api) { BaseAddress = new Uri("http://127.0.0.1:5080/") });
         Services.AddSingleton(api);
         Services.AddSingleton(sp => new DashboardState(api, sp.GetRequiredService<NavigationManager>(), TimeProvider.System, Hub.Create));
     }
 
-    /// <summary>The lab refused: the server allows no changes.</summary>
-    internal void Refuse() =>
-        Api.Problem("GET", "/api/lab", HttpStatusCode.Forbidden, "Changes are not allowed: start with --lab or set Dashboard:AllowChanges=true.");
+    private volatile bool _refused;
 
-    internal int LabReads => Api.Requests.Count(r => r.Method == "GET" && r.Path == "/api/lab");
+    /// <summary>The lab refused: the server allows no changes (its capabilities say so, and GET /api/lab answers 403).</summary>
+    internal void Refuse()
+    {
+        _refused = true;
+        Api.Problem("GET", "/api/lab", HttpStatusCode.Forbidden, "Changes are not allowed: start with --lab or set Dashboard:AllowChanges=true.");
+    }
+
+    /// <summary>The server allows changes again (restarted with --lab).</summary>
+    internal void Allow()
+    {
+        _refused = false;
+        Api.On("GET", "/api/lab", (_, _) => RoutedApi.Ok(Lab, WireJsonContext.Default.LabState));
+    }
+
+    /// <summary>How often the client asked what it may change (each read of the lab starts there).</summary>
+    internal int LabReads => Api.Requests.Count(r => r.Method == "GET" && r.Path == "/api/capabilities");
+
+    /// <summary>How often GET /api/lab itself was called.</summary>
+    internal int LabStateReads => Api.Requests.Count(r => r.Method == "GET" && r.Path == "/api/lab");
 
     internal static HttpResponseMessage Answer(LabAction action) => RoutedApi.Ok(action, WireJsonContext.Default.LabAction);
 

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using Dashboard.Server.Tests.Api;
 using Dashboard.Server.Tests.Fixtures;
 
@@ -32,6 +33,13 @@ public sealed class LabDisabledTests
             Assert.Contains("Dashboard:AllowChanges=true", detail, StringComparison.Ordinal);
         }
         Assert.Empty(Lab.Namespaces(prefix));
+
+        // What a page asks first: nothing may change, and how to turn it on (200, so a page never needs a 403).
+        var capabilities = await client.GetFromJsonAsync("/api/capabilities", Shared.WireJsonContext.Default.Capabilities);
+        Assert.NotNull(capabilities);
+        Assert.Null(capabilities.Changes);
+        Assert.Null(capabilities.LabPrefix);
+        Assert.Contains("--lab", capabilities.HowToEnable, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(factory.DataDirectory, "lab")));
 
         using var anonymous = factory.RawClient();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using Dashboard.Server.Tests.Fixtures;
 using Dashboard.Shared;
 using Xunit.Abstractions;
@@ -40,6 +41,8 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
 
         var state = await Lab.State(Client);
         Assert.Equal(LabChanges.Lab, state.Changes);
+        var capabilities = await Client.GetFromJsonAsync("/api/capabilities", WireJsonContext.Default.Capabilities);
+        Assert.Equal(new Capabilities(LabChanges.Lab, P, null), capabilities);
         Assert.True(state.Scenarios.Single(s => s.Name == LabScenarios.SeedPair).Built);
         Assert.False(state.Scenarios.Single(s => s.Name == LabScenarios.Routed).Built);
         Assert.All(state.Namespaces, n => Assert.Equal((TestNet.Id(n.Name), LabScenarios.SeedPair), (n.Id, n.Scenario)));
@@ -239,6 +242,7 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
     {
         using var all = new LabServer(allowAll: true);
         Assert.Equal(LabChanges.All, (await Lab.State(all.Client)).Changes);
+        Assert.Equal(LabChanges.All, (await all.Client.GetFromJsonAsync("/api/capabilities", WireJsonContext.Default.Capabilities))!.Changes);
         using var net = new TestNet();
         var (red, blue) = net.AddSeedPair();
         Run.Ip("-n", red, "link", "set", "veth-red", "down");

@@ -127,6 +127,9 @@ public sealed class LabUnitTests
     [InlineData("ip netns exec lab-router sysctl -w kernel.panic=1", false)]
     [InlineData("ip netns exec lab-router sysctl -q -w net.ipv4.conf.all.forwarding=1", true)]
     [InlineData("nft flush ruleset", false)]
+    [InlineData("ip -n lab-a -n pod-red link set x down", false)]
+    [InlineData("ip -n lab-a -netns pod-red link set x down", false)]
+    [InlineData("ip -n lab-a -all netns exec ip link set x down", false)]
     public void Lab_only_mode_runs_only_commands_inside_lab_namespaces(string line, bool inside)
     {
         var (commands, problem) = FixCommands.Parse([line]);

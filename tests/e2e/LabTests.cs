@@ -87,8 +87,9 @@ public sealed class LabTests(LabTests.LabFixture fixture) : IClassFixture<LabTes
             Assert.Contains("state DOWN", await Command.RunCheckedAsync("ip", "-n", blue, "-o", "link", "show", "veth-blue"));
             await SaveScreenshotAsync(page, "lab-fault.png", copyToDocs: false, fullPage: true);
 
-            // The node view: the failure-mode row is red, naming the lab's veth-blue with its fix.
-            await page.GetByTestId("nav-home").ClickAsync();
+            // The lab's link to pod-blue opens the node view on it: the failure-mode row is red, naming veth-blue with its fix.
+            await page.Locator($"[data-testid='lab-namespace'][data-name='{blue}'] [data-testid='lab-namespace-link']").ClickAsync();
+            await Expect(page.GetByTestId("failure-scope")).ToContainTextAsync(blue, new() { Timeout = Live });
             var row = page.Locator("[data-testid='failure-mode'][data-rule='interface-down']");
             await Expect(row).ToHaveAttributeAsync("data-level", "error", new() { Timeout = Live });
             var finding = row.Locator($"[data-testid='finding'][data-namespace='{blue}'][data-interface='veth-blue']");

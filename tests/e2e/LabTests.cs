@@ -132,7 +132,9 @@ public sealed class LabTests(LabTests.LabFixture fixture) : IClassFixture<LabTes
         });
 
         // The server stops as systemd or Ctrl-C stops it, and takes its lab namespaces with it.
+        var stopping = System.Diagnostics.Stopwatch.StartNew();
         await fixture.Server.StopAsync();
+        Console.WriteLine($"lab: the server stopped {stopping.ElapsedMilliseconds} ms after SIGTERM");
         Assert.DoesNotContain(await FixtureNamespaces.ListAsync(), n => n.StartsWith(fixture.LabPrefix, StringComparison.Ordinal));
     }
 

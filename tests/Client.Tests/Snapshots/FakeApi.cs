@@ -11,9 +11,15 @@ namespace Dashboard.Client.Tests.Snapshots;
 /// <summary>The server as the snapshot pages see it: canned answers by method and path, every request kept.</summary>
 internal sealed class FakeApi : HttpMessageHandler
 {
-    private readonly Dictionary<(string Method, string Path), Func<HttpRequestMessage, string?, HttpResponseMessage>> _routes = [];
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Method, string Path), Func<HttpRequestMessage, string?, HttpResponseMessage>> _routes = new();
 
-    public List<(string Method, string Path, string? Body)> Requests { get; } = [];
+    private readonly List<(string Method, string Path, string? Body)> _requests = [];
+
+    /// <summary>Every request so far, as a copy: the page's background reads add to it while a test looks.</summary>
+    public IReadOnlyList<(string Method, string Path, string? Body)> Requests
+    {
+        get { lock (_requests) return [.. _requests]; }
+    }
 
     public FakeApi()
     {
@@ -59,7 +65,7 @@ internal sealed class FakeApi : HttpMessageHandler
         var body = request.Content is null ? null : await request.Content.ReadAsStringAsync(cancellationToken);
         var method = request.Method.Method;
         var path = Uri.UnescapeDataString(request.RequestUri!.AbsolutePath);
-        lock (Requests) Requests.Add((method, path, body));
+        lock (_requests) _requests.Add((method, path, body));
         return _routes.TryGetValue((method, path), out var answer)
             ? answer(request, body)
             : Problem(HttpStatusCode.NotFound, $"no route {method} {path} in the test");

@@ -56,6 +56,9 @@ public sealed class SnapshotComparisonLiveTests(SharedServer server, ITestOutput
 
         Run.Ip("netns", "delete", blue);
         await WaitForFinding(FindingRules.NamespaceRemoved, blue, null);
+        // The kernel destroys the namespace, and with it the pair's other end, in a deferred cleanup: on a
+        // busy machine veth-red outlives the name by a while. The "after" is taken once it is gone too.
+        await WaitFor($"{red}/veth-red gone", (t, _) => t.Namespaces.Single(n => n.Name == red).Interfaces.All(i => i.Name != "veth-red"));
         var after = await Take("namespace deleted");
 
         foreach (var c in await Forward(before, after))

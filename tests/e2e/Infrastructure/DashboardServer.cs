@@ -144,15 +144,25 @@ internal sealed class DashboardServer : IAsyncDisposable
 
     /// <summary>
     /// Stops the server the way systemd or Ctrl-C does (SIGTERM), so that it runs its shutdown work;
-    /// throws when it does not exit within 30 s. <see cref="DisposeAsync"/> kills it instead.
+    /// throws with its log when it does not exit within a minute. <see cref="DisposeAsync"/> kills it instead.
     /// </summary>
     public async Task StopAsync()
     {
         if (_process.HasExited) return;
         await Command.RunCheckedAsync("kill", "-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await _process.WaitForExitAsync(cts.Token);
+        using var cts = new CancellationTokenSource(StopTimeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"The server did not exit within {StopTimeout.TotalSeconds} s of SIGTERM.\n{Log}");
+        }
     }
+
+    /// <summary>Patience for a graceful stop: the host's own shutdown timeout is 30 s, and a busy machine adds to it.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(60);
 
     public async ValueTask DisposeAsync()
     {

@@ -109,11 +109,11 @@ public sealed class DashboardApi(HttpClient http)
     /// <summary>The download link of a snapshot (the login cookie is enough for a plain link), relative to the app's base.</summary>
     public static string ExportHref(string id) => $"{SnapshotPath(id)}/export";
 
-    /// <summary>GET /api/lab: the lab's scenarios, faults and namespaces; 403 (with the reason) when the server allows no changes.</summary>
     /// <summary>GET /api/capabilities: what this server lets the browser change (always 200).</summary>
     public Task<ApiResult<Capabilities>> GetCapabilitiesAsync(CancellationToken cancellationToken = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/capabilities"), WireJsonContext.Default.Capabilities, cancellationToken);
 
+    /// <summary>GET /api/lab: the lab's scenarios, faults and namespaces; 403 (with the reason) when the server allows no changes.</summary>
     public Task<ApiResult<LabState>> GetLabAsync(CancellationToken cancellationToken = default) =>
         SendAsync(new HttpRequestMessage(HttpMethod.Get, "api/lab"), WireJsonContext.Default.LabState, cancellationToken);
 

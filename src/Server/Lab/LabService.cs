@@ -112,7 +112,7 @@ internal sealed class LabService(
     {
         var definition = Catalog.Scenario(scenario)!;
         var commands = new List<LabCommand>();
-        await RemoveNamespacesAsync(definition, commands, cancellationToken);
+        await RemoveNamespacesAsync(definition, commands);
         string? note = null;
         if (scenario == LabScenarios.KubernetesNode)
         {
@@ -127,15 +127,13 @@ internal sealed class LabService(
             }
             if (Plugin is null) note = $"{options.Value.CniBridgePlugin} not found: built with ip instead of the CNI bridge plugin.";
         }
-        var (ok, failed) = await RunAsync(BuildSteps(scenario), commands, cancellationToken);
+        var (ok, failed) = await RunAsync(BuildSteps(scenario), commands);
         string? warning = note;
         if (!ok)
         {
-            // Roll back what this build made: its namespaces (none existed before it started).
+            // Roll back what this build made: its namespaces (none existed before it started), shown with the rest.
             var made = definition.Namespaces.Where(LabKernel.Exists).ToList();
-            foreach (var ns in made)
-                await runner.RunAsync("ip", ["netns", "del", ns], cancellationToken: CancellationToken.None);
-            if (scenario == LabScenarios.KubernetesNode) DeleteDirectory(IpamDirectory);
+            await RemoveNamespacesAsync(definition, commands);
             warning = $"`{failed!.Command}` failed ({failed.Error ?? $"exit code {failed.ExitCode}"}); the build stopped and was rolled back"
                 + (made.Count > 0 ? $" (removed {string.Join(", ", made)})." : ".") + (note is null ? "" : " " + note);
         }
@@ -145,14 +143,14 @@ internal sealed class LabService(
     public Task<LabOutcome> RemoveAsync(string scenario, CancellationToken cancellationToken) => Locked(async () =>
     {
         var commands = new List<LabCommand>();
-        var ok = await RemoveNamespacesAsync(Catalog.Scenario(scenario)!, commands, cancellationToken);
+        var ok = await RemoveNamespacesAsync(Catalog.Scenario(scenario)!, commands);
         return Record(LabActions.Remove, scenario, ok, commands, ok ? null : "A namespace could not be removed; see the commands.");
     }, cancellationToken);
 
     public Task<LabOutcome> ResetAsync(CancellationToken cancellationToken) => Locked(async () =>
     {
         var commands = new List<LabCommand>();
-        var ok = await RemoveAllAsync(commands, cancellationToken);
+        var ok = await RemoveAllAsync(commands);
         lock (_history) _active.Clear();
         return Record(LabActions.Reset, "lab", ok, commands, ok ? null : "A namespace could not be removed; see the commands.");
     }, cancellationToken);
@@ -168,7 +166,7 @@ internal sealed class LabService(
         }
         var (inject, _) = Catalog.FaultSteps(fault, await BridgePortAsync(cancellationToken));
         var commands = new List<LabCommand>();
-        var (ok, failed) = await RunAsync(inject, commands, cancellationToken);
+        var (ok, failed) = await RunAsync(inject, commands);
         if (ok) lock (_history) _active.Add(fault);
         return Record(LabActions.Inject, fault, ok, commands, ok ? null : $"`{failed!.Command}` failed: {failed.Error ?? $"exit code {failed.ExitCode}"}.");
     }, cancellationToken);
@@ -179,7 +177,7 @@ internal sealed class LabService(
         if (NotBuilt(definition) is { } problem) return problem;
         var (_, heal) = Catalog.FaultSteps(fault, await BridgePortAsync(cancellationToken));
         var commands = new List<LabCommand>();
-        var (ok, failed) = await RunAsync(heal, commands, cancellationToken);
+        var (ok, failed) = await RunAsync(heal, commands);
         if (ok) lock (_history) _active.Remove(fault);
         return Record(LabActions.Heal, fault, ok, commands, ok ? null : $"`{failed!.Command}` failed: {failed.Error ?? $"exit code {failed.ExitCode}"}.");
     }, cancellationToken);
@@ -189,7 +187,7 @@ internal sealed class LabService(
     {
         var commands = new List<LabCommand>();
         var steps = fix.Select(c => new LabStep(c.Program, c.Arguments, c.Line)).ToList();
-        var (ok, failed) = await RunAsync(steps, commands, cancellationToken);
+        var (ok, failed) = await RunAsync(steps, commands);
         var healed = await ForgetHealedAsync(cancellationToken);
         var warning = ok ? null : $"`{failed!.Command}` failed: {failed.Error ?? $"exit code {failed.ExitCode}"}; the commands after it were not run.";
         if (healed.Count > 0) warning = (warning is null ? "" : warning + " ") + $"No longer active: {string.Join(", ", healed)}.";
@@ -203,7 +201,7 @@ internal sealed class LabService(
         try
         {
             var names = LabKernel.Namespaces(Catalog.Prefix);
-            await RemoveAllAsync([], cancellationToken);
+            await RemoveAllAsync([]);
             lock (_history) _active.Clear();
             return names;
         }
@@ -270,10 +268,10 @@ internal sealed class LabService(
         }
     }
 
-    private async Task<bool> RemoveNamespacesAsync(ScenarioDefinition scenario, List<LabCommand> commands, CancellationToken cancellationToken)
+    private async Task<bool> RemoveNamespacesAsync(ScenarioDefinition scenario, List<LabCommand> commands)
     {
         var existing = scenario.Namespaces.Where(LabKernel.Exists).Reverse().ToList();
-        var (ok, _) = await RunAsync([.. existing.Select(LabCatalog.DeleteNamespace)], commands, cancellationToken, stopAtFailure: false);
+        var (ok, _) = await RunAsync([.. existing.Select(LabCatalog.DeleteNamespace)], commands, stopAtFailure: false);
         if (scenario.Name == LabScenarios.KubernetesNode) DeleteDirectory(IpamDirectory);
         lock (_history)
         {
@@ -282,10 +280,10 @@ internal sealed class LabService(
         return ok;
     }
 
-    private async Task<bool> RemoveAllAsync(List<LabCommand> commands, CancellationToken cancellationToken)
+    private async Task<bool> RemoveAllAsync(List<LabCommand> commands)
     {
         var existing = LabKernel.Namespaces(Catalog.Prefix);
-        var (ok, _) = await RunAsync([.. existing.Select(LabCatalog.DeleteNamespace)], commands, cancellationToken, stopAtFailure: false);
+        var (ok, _) = await RunAsync([.. existing.Select(LabCatalog.DeleteNamespace)], commands, stopAtFailure: false);
         DeleteDirectory(LabDirectory);
         return ok;
     }
@@ -302,13 +300,18 @@ internal sealed class LabService(
         }
     }
 
-    /// <summary>Runs steps in order (each through the runner); the first failure that is not tolerated stops them unless told otherwise.</summary>
-    private async Task<(bool Ok, LabCommand? Failed)> RunAsync(IReadOnlyList<LabStep> steps, List<LabCommand> commands, CancellationToken cancellationToken, bool stopAtFailure = true)
+    /// <summary>
+    /// Runs steps in order (each through the runner); the first failure that is not tolerated stops them unless
+    /// told otherwise. Once started, steps run to their end whatever the caller does (each is limited by
+    /// <see cref="StepTimeout"/>): a browser tab closed mid-build must not leave a half-built scenario, a
+    /// half-injected fault or an action missing from the history.
+    /// </summary>
+    private async Task<(bool Ok, LabCommand? Failed)> RunAsync(IReadOnlyList<LabStep> steps, List<LabCommand> commands, bool stopAtFailure = true)
     {
         LabCommand? failed = null;
         foreach (var step in steps)
         {
-            var r = await runner.RunAsync(step.Program, step.Arguments, step.StandardInput, step.Environment, StepTimeout, cancellationToken);
+            var r = await runner.RunAsync(step.Program, step.Arguments, step.StandardInput, step.Environment, StepTimeout, CancellationToken.None);
             var error = r.Stderr.Trim() is { Length: > 0 } e ? e : null;
             // A CNI plugin reports its error as JSON on stdout.
             if (!r.Succeeded && error is null && r.Stdout.Trim() is { Length: > 0 } o) error = o.Length > 500 ? o[..500] : o;

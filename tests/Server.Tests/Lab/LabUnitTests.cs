@@ -95,6 +95,9 @@ public sealed class LabUnitTests
     [InlineData("ip netns exec a sh -c reboot")]
     [InlineData("nsenter -t 1 -n bash")]
     [InlineData("ip -b /tmp/commands")]
+    [InlineData("ip netns exec lab-a ip --batch /tmp/f")]
+    [InlineData("ip net exec lab-a reboot")]
+    [InlineData("ip netns exec lab-a reboot")]
     public void Only_ip_nft_nsenter_and_sysctl_run(string line)
     {
         var (commands, problem) = FixCommands.Parse([line]);
@@ -130,6 +133,15 @@ public sealed class LabUnitTests
     [InlineData("ip -n lab-a -n pod-red link set x down", false)]
     [InlineData("ip -n lab-a -netns pod-red link set x down", false)]
     [InlineData("ip -n lab-a -all netns exec ip link set x down", false)]
+    [InlineData("ip -n lab-a net exec pod-red reboot", false)]
+    [InlineData("ip netns exec lab-a ip --net pod-red link set x down", false)]
+    [InlineData("ip netns exec lab-a ip -netn pod-red link set x down", false)]
+    [InlineData("ip netns exec lab-a ip link set x up", true)]
+    [InlineData("ip -n lab-a link set x net pod-red", false)]
+    [InlineData("ip -n lab-a link set x netn lab-b", true)]
+    [InlineData("ip -n lab-a link add x type vxlan id 1 link-netns pod-red", false)]
+    [InlineData("ip netns exec lab-router sysctl -p", false)]
+    [InlineData("ip netns exec lab-router sysctl --system", false)]
     public void Lab_only_mode_runs_only_commands_inside_lab_namespaces(string line, bool inside)
     {
         var (commands, problem) = FixCommands.Parse([line]);

@@ -75,6 +75,7 @@ public static class DashboardHostExtensions
         services.Configure<Microsoft.AspNetCore.ResponseCompression.GzipCompressionProviderOptions>(o => o.Level = System.IO.Compression.CompressionLevel.Fastest);
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, Shared.WireJsonContext.Default));
+        services.AddDashboardOpenApi();
         services.AddRazorComponents().AddInteractiveWebAssemblyComponents();
         return builder;
     }
@@ -91,6 +92,7 @@ public static class DashboardHostExtensions
 
         app.MapHealth();
         app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi().MapSnapshotApi().MapLabApi();
+        app.MapDashboardOpenApi();
         app.MapHub<TopologyHub>("/hubs/topology");
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()

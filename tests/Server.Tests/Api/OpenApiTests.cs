@@ -21,6 +21,8 @@ public sealed partial class OpenApiTests(SharedServer server) : IClassFixture<Sh
         using var response = await anonymous.GetAsync(DocumentPath);
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        // A script's answer, as for /api: a ProblemDetails, not the login page's HTML.
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         Assert.DoesNotContain("/api/topology", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 

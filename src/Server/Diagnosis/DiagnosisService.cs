@@ -3,6 +3,7 @@ using System.Globalization;
 using Dashboard.Server.Analysis;
 using Dashboard.Server.Discovery;
 using Dashboard.Server.Hubs;
+using Dashboard.Server.Metrics;
 using Dashboard.Server.Monitoring;
 using Dashboard.Server.Storage;
 using Dashboard.Shared;
@@ -26,6 +27,7 @@ internal sealed class DiagnosisService(
     IOptions<DiagnosisOptions> options,
     IHostApplicationLifetime lifetime,
     TimeProvider time,
+    DashboardMetrics metrics,
     ILogger<DiagnosisService> logger)
 {
     private readonly ConcurrentDictionary<string, Running> _running = new();
@@ -81,6 +83,7 @@ internal sealed class DiagnosisService(
             };
             var running = new Running(initial, time.GetTimestamp());
             _running[id] = running;
+            metrics.DiagnosisStarted();
             _ = Task.Run(() => RunAsync(running, target));
             return (initial, running.Done.Task);
         }
@@ -180,6 +183,7 @@ internal sealed class DiagnosisService(
             _running.TryRemove(id, out _);
             Interlocked.Decrement(ref _inFlight);
         }
+        metrics.DiagnosisDone(result.Verdict);
         running.Done.TrySetResult(result);
     }
 

@@ -5,6 +5,7 @@ using Dashboard.Server.Diagnosis;
 using Dashboard.Server.Discovery;
 using Dashboard.Server.Hubs;
 using Dashboard.Server.Lab;
+using Dashboard.Server.Metrics;
 using Dashboard.Server.Monitoring;
 using Dashboard.Server.Processes;
 using Dashboard.Server.Security;
@@ -57,6 +58,7 @@ public static class DashboardHostExtensions
         services.AddHostedService<LabLifetime>();
 
         services.TryAddSingleton<AccessToken>();
+        services.AddDashboardMetrics();
         services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -94,6 +96,7 @@ public static class DashboardHostExtensions
         app.MapGroup("/api").MapTopologyApi().MapInterfaceApi().MapDiagnosisApi().MapSnapshotApi().MapLabApi();
         app.MapDashboardOpenApi();
         app.MapHub<TopologyHub>("/hubs/topology");
+        app.MapMetrics();
         app.MapStaticAssets().AllowAnonymous();
         app.MapRazorComponents<App>()
             .AddInteractiveWebAssemblyRenderMode()

@@ -13,6 +13,9 @@ public sealed class DashboardOptions
     /// <summary>The access token; made at first start and stored in the data directory when unset.</summary>
     public string? AuthToken { get; set; }
 
+    /// <summary>A second token that opens GET /metrics and nothing else (for a Prometheus scraper); none when unset.</summary>
+    public string? MetricsToken { get; set; }
+
     /// <summary>Allow anything that changes the node (lab scenarios, applying fixes).</summary>
     public bool AllowChanges { get; set; }
 
@@ -31,6 +34,8 @@ internal sealed class DashboardOptionsValidator : IValidateOptions<DashboardOpti
             errors.Add("Dashboard:DataDirectory must name a folder.");
         if (options.AuthToken is { } t && !string.IsNullOrWhiteSpace(t) && t.Trim().Length < 16)
             errors.Add("Dashboard:AuthToken must be at least 16 characters long.");
+        if (options.MetricsToken is { } m && !string.IsNullOrWhiteSpace(m) && m.Trim().Length < 16)
+            errors.Add("Dashboard:MetricsToken must be at least 16 characters long.");
         if (options.DatabaseBusyTimeout < TimeSpan.FromMilliseconds(100) || options.DatabaseBusyTimeout > TimeSpan.FromMinutes(1))
             errors.Add("Dashboard:DatabaseBusyTimeout must be between 00:00:00.1 and 00:01:00.");
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);

@@ -1,3 +1,4 @@
+using Dashboard.Server.Metrics;
 using Dashboard.Shared;
 using Microsoft.AspNetCore.SignalR;
 
@@ -8,7 +9,7 @@ namespace Dashboard.Server.Hubs;
 /// A client reads the current state over REST first, then applies what arrives here: the whole
 /// topology on every change, or only what changed if it connected with <c>?patches=true</c>.
 /// </summary>
-internal sealed class TopologyHub : Hub<ITopologyClient>
+internal sealed class TopologyHub(DashboardMetrics metrics) : Hub<ITopologyClient>
 {
     /// <summary>Clients connected with <c>?patches=true</c> get <see cref="ITopologyClient.TopologyPatched"/>.</summary>
     public const string PatchesGroup = "topology-patches";
@@ -22,5 +23,12 @@ internal sealed class TopologyHub : Hub<ITopologyClient>
             && (value[0] is "true" or "1");
         await Groups.AddToGroupAsync(Context.ConnectionId, patches ? PatchesGroup : WholeGroup);
         await base.OnConnectedAsync();
+        metrics.HubClientConnected();
+    }
+
+    public override Task OnDisconnectedAsync(Exception? exception)
+    {
+        metrics.HubClientDisconnected();
+        return base.OnDisconnectedAsync(exception);
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using Dashboard.Server.Analysis;
 using Dashboard.Server.Discovery;
+using Dashboard.Server.Metrics;
 using Dashboard.Server.Netlink;
 using Dashboard.Shared;
 using Microsoft.Extensions.Options;
@@ -28,6 +29,7 @@ internal sealed class TopologyStore : BackgroundService
     private readonly TimeProvider _time;
     private readonly ILogger<TopologyStore> _logger;
     private readonly FindingsTracker _findings;
+    private readonly DashboardMetrics _metrics;
 
     // Written by the kernel-event thread and file watchers, taken by the worker.
     private readonly ConcurrentDictionary<ulong, byte> _dirty = new();
@@ -55,6 +57,7 @@ internal sealed class TopologyStore : BackgroundService
         IOptions<DiscoveryOptions> options,
         IOptions<MonitoringOptions> monitoring,
         FindingsTracker findings,
+        DashboardMetrics metrics,
         TimeProvider time,
         ILogger<TopologyStore> logger)
     {
@@ -62,6 +65,7 @@ internal sealed class TopologyStore : BackgroundService
         _options = options.Value;
         _monitoring = monitoring.Value;
         _findings = findings;
+        _metrics = metrics;
         _time = time;
         _logger = logger;
     }
@@ -212,6 +216,7 @@ internal sealed class TopologyStore : BackgroundService
             TopologyState? state;
             if (topology is not null)
             {
+                _metrics.ObserveDiscovery(topology.DurationMs / 1000);
                 // Whoever waits for a fresh topology has it now; the rules run after, and publish.
                 foreach (var w in waiting) w.TrySetResult(new TopologyState(topology, _current?.Findings ?? []));
                 state = new TopologyState(topology, _findings.Update(topology, _time.GetUtcNow()));

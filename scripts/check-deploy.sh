@@ -6,6 +6,8 @@
 #   4. the published build, started as the Dockerfile's ENTRYPOINT starts it: /healthz 200, the page
 #      with the token 200 and loading blazor.web.js, /_framework/blazor.web.js served (static web
 #      assets of a published app in Production), deploy/docker/healthz.sh agreeing.
+#   5. the published app under the systemd unit's CapabilityBoundingSet + NoNewPrivileges still finds a
+#      namespace held only by another user's process.
 # Exits non-zero when a check fails. As root (the server's /healthz is 503 otherwise).
 # PUBLISH_DIR=<dir> reuses an existing publish output instead of publishing afresh.
 set -uo pipefail
@@ -118,6 +120,31 @@ if Urls="http://127.0.0.1:$port" deploy/docker/healthz.sh; then pass "deploy/doc
 else fail "deploy/docker/healthz.sh exit non-zero"; fi
 if Urls="http://127.0.0.1:1" deploy/docker/healthz.sh 2>/dev/null; then fail "deploy/docker/healthz.sh says healthy with nothing listening"
 else pass "deploy/docker/healthz.sh exit non-zero with nothing listening"; fi
+
+kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
+
+# 5. the systemd unit's CapabilityBoundingSet and NoNewPrivileges are enough to find a namespace held
+#    only by another user's process (needs CAP_SYS_PTRACE): the published app under them, with one
+#    such namespace (an `unshare -n` sleep run as nobody).
+if command -v setpriv >/dev/null && command -v unshare >/dev/null && ((EUID == 0)); then
+  caps=$(sed -n 's/^CapabilityBoundingSet=//p' deploy/systemd/netns-dashboard.service | tr 'A-Z' 'a-z' | sed 's/cap_//g; s/ \+/,+/g; s/^/-all,+/')
+  unshare -n setpriv --reuid=65534 --regid=65534 --clear-groups sleep 300 &
+  holder=$!
+  (cd / && exec setpriv --no-new-privs --bounding-set="$caps" env -i PATH="$PATH" HOME="${HOME:-/root}" "${extra[@]}" \
+      DOTNET_NOLOGO=1 ASPNETCORE_CONTENTROOT="$app" Dashboard__DataDirectory="$work/data" Dashboard__AuthToken="$token" \
+      Urls="http://127.0.0.1:$port" dotnet "$app/Dashboard.Server.dll") >"$work/server-caps.log" 2>&1 &
+  server=$!
+  code=000
+  for _ in $(seq 1 90); do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "$base/healthz" || true); [[ $code == 200 ]] && break
+    kill -0 "$server" 2>/dev/null || break; sleep 1
+  done
+  sleep 0.5; hp=$(pgrep -P "$holder" sleep || echo "$holder")
+  if [[ $code == 200 ]] && curl -s -H "Authorization: Bearer $token" "$base/api/topology?fresh=true" | grep -qE "\"pid\":$hp[,}]"; then
+    pass "published app under the unit's bounding set ($caps) + no_new_privs: /healthz 200, finds the namespace of nobody's pid $hp"
+  else fail "published app under the unit's bounding set ($caps): /healthz $code, nobody's pid $hp namespace not found"; tail -5 "$work/server-caps.log"; fi
+  kill "$hp" "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+else skip "capability check: needs root, setpriv and unshare"; fi
 
 if grep -qi 'fail\|unhandled' "$work/server.log"; then echo "----  server log lines with fail/unhandled:"; grep -i 'fail\|unhandled' "$work/server.log" | head -10; fi
 ((failed)) && { echo "check-deploy: FAILED"; exit 1; }

@@ -1,0 +1,30 @@
+# netns-dashboard: build with the .NET 10 SDK, run on the ASP.NET Core 10 runtime (Debian-based).
+# It must run as root, privileged, in the host's network and pid namespaces: see docker-compose.yml.
+FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+WORKDIR /src
+COPY . .
+RUN dotnet publish src/Server -c Release -r linux-x64 --self-contained false -o /app
+
+FROM mcr.microsoft.com/dotnet/aspnet:10.0
+# The commands the dashboard runs (ip, ethtool, ping, tcpdump, nft, ps, nsenter) and the CNI
+# plugins the lab's k8s-node scenario uses.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends \
+      iproute2 ethtool iputils-ping tcpdump nftables procps util-linux containernetworking-plugins \
+ && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY --from=build /app .
+COPY deploy/docker/healthz.sh /usr/local/bin/netns-dashboard-healthz
+# Data (SQLite, the generated token) lives in a volume; the token can come from Dashboard__AuthToken.
+# Loopback only by default. `Urls`, not ASPNETCORE_URLS: appsettings.json's "Urls" overrides
+# ASPNETCORE_URLS, while a plain `Urls` environment variable overrides appsettings.json.
+# ASPNETCORE_CONTENTROOT: the static web assets (blazor.web.js, …) are found from the content root;
+# from another working directory they are served as empty 200s.
+ENV Dashboard__DataDirectory=/var/lib/netns-dashboard \
+    Urls=http://127.0.0.1:5080 \
+    ASPNETCORE_CONTENTROOT=/app \
+    DOTNET_NOLOGO=1
+VOLUME /var/lib/netns-dashboard
+# No curl in the image: a bash /dev/tcp GET of /healthz on the first address of Urls.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/netns-dashboard-healthz"]
+ENTRYPOINT ["dotnet", "/app/Dashboard.Server.dll"]

@@ -123,6 +123,11 @@ else pass "deploy/docker/healthz.sh exit non-zero with nothing listening"; fi
 
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
 
+# Logs: one line per event, each with its UTC time and level (appsettings.json: simple console, SingleLine).
+if [[ -s $work/server.log ]] && ! grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (trce|dbug|info|warn|fail|crit): ' "$work/server.log" \
+   && grep -q 'netns-dashboard is ready' "$work/server.log"; then pass "published app: $(wc -l <"$work/server.log") log lines, one per event, each timestamped"
+else fail "published app: log lines that are not one timestamped event each:"; grep -vE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z (trce|dbug|info|warn|fail|crit): ' "$work/server.log" | head -5; fi
+
 # 5. the systemd unit's CapabilityBoundingSet and NoNewPrivileges are enough to find a namespace held
 #    only by another user's process (needs CAP_SYS_PTRACE): the published app under them, with one
 #    such namespace (an `unshare -n` sleep run as nobody).

@@ -17,6 +17,9 @@ public static class OpenApiSetup
 
     public const string DocumentPath = "/openapi/v1.json";
 
+    /// <summary>Where every document is served (<see cref="DocumentPath"/> is this one's).</summary>
+    private const string DocumentRoute = "/openapi/{documentName}.json";
+
     public const string ReferencePath = "/scalar";
 
     public static IServiceCollection AddDashboardOpenApi(this IServiceCollection services) =>
@@ -85,10 +88,10 @@ public static class OpenApiSetup
 
     public static WebApplication MapDashboardOpenApi(this WebApplication app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapOpenApi(DocumentRoute);
         app.MapScalarApiReference(ReferencePath, o => o
             .WithTitle("netns-dashboard API")
-            .WithOpenApiRoutePattern("/openapi/{documentName}.json")
+            .WithOpenApiRoutePattern(DocumentRoute)
             .AddDocument(DocumentName)
             .DisableDefaultFonts()
             .DisableTelemetry());

@@ -456,9 +456,11 @@ internal sealed partial class DiagnosisWalk
         var removals = _findings
             .Where(f => f.Rule is FindingRules.VethPairRemoved or FindingRules.NamespaceRemoved && f.Fix.Any(line => line.StartsWith(here, StringComparison.Ordinal)))
             .ToList();
+        // The addresses the removal's own fix lines put back (`… addr add CIDR dev …`), read as the shell would.
         IEnumerable<IpPrefix> Restored(Finding f) => f.Fix
-            .Select(line => line.Split(' '))
-            .Select(words => Array.FindIndex(words, w => w == "addr") is var i and >= 0 && i + 2 < words.Length && words[i + 1] == "add" ? IpPrefix.Parse(words[i + 2]) : null)
+            .Select(line => Lab.FixCommands.Tokenize(line, out _))
+            .OfType<IReadOnlyList<string>>()
+            .Select(words => words.ToList().IndexOf("addr") is var i and >= 0 && i + 2 < words.Count && words[i + 1] == "add" ? IpPrefix.Parse(words[i + 2]) : null)
             .OfType<IpPrefix>();
         return removals.FirstOrDefault(f => Restored(f).Any(a => a.Address.Equals(target)))
             ?? removals.FirstOrDefault(f => Restored(f).Any(a => !a.IsHost && a.Contains(target)));

@@ -52,7 +52,11 @@ internal sealed class LabCatalog(string prefix)
     /// <summary>The host-side veth of pod <paramref name="i"/> when built with ip (the CNI plugin picks its own vethXXXXXXXX).</summary>
     public static string HostVeth(int i) => $"veth-pod-{i}";
 
-    public IReadOnlyList<ScenarioDefinition> Scenarios =>
+    private IReadOnlyList<ScenarioDefinition>? _scenarios;
+    private IReadOnlyList<FaultDefinition>? _faults;
+
+    /// <summary>Made once per catalog (the state read looks them up per fault).</summary>
+    public IReadOnlyList<ScenarioDefinition> Scenarios => _scenarios ??=
     [
         new(LabScenarios.SeedPair, "The seed's veth pair",
             "Two namespaces, pod-red and pod-blue, joined by the veth pair veth-red ↔ veth-blue: 10.0.1.1/24 and 10.0.1.2/24, both ends and lo up. The seed document's exact steps, except that the pair is made inside pod-red with its peer placed straight into pod-blue, so nothing passes through the node's own namespace.",
@@ -67,7 +71,7 @@ internal sealed class LabCatalog(string prefix)
 
     public ScenarioDefinition? Scenario(string name) => Scenarios.FirstOrDefault(s => s.Name == name);
 
-    public IReadOnlyList<FaultDefinition> Faults =>
+    public IReadOnlyList<FaultDefinition> Faults => _faults ??=
     [
         new(LabFaults.InterfaceDown, "Interface DOWN", LabScenarios.SeedPair, FindingRules.InterfaceDown, "ping: Network is unreachable", "Interface DOWN", Red, "10.0.1.2"),
         new(LabFaults.AddressRemoved, "No IP assigned", LabScenarios.SeedPair, FindingRules.NoIpAddress, "ping: connect: Network is unreachable", "No IP assigned", Red, "10.0.1.2"),

@@ -211,7 +211,7 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
         var (red, _) = net.AddSeedPair();
         Run.Ip("-n", red, "link", "set", "veth-red", "down");
         var finding = (await Lab.Findings(Client, net.Prefix, f => f.Any(x => x.Rule == FindingRules.InterfaceDown && x.NamespaceName == red), "interface-down on the fixture pair"))
-            .Single(x => x.Rule == FindingRules.InterfaceDown);
+            .Single(x => x.Rule == FindingRules.InterfaceDown && x.NamespaceName == red);
         var detail = await Lab.Problem(Client, HttpMethod.Post, $"/api/findings/{finding.Id}/fix", HttpStatusCode.Forbidden);
         Assert.Contains(finding.Fix[0], detail, StringComparison.Ordinal);
         Assert.DoesNotContain("UP", Oracle.Links(red).Single(l => l.Name == "veth-red").Flags);
@@ -226,7 +226,7 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
         {
             Run.Ip("netns", "delete", hidden);
             var missing = (await Lab.Findings(Client, net.Prefix, f => f.Any(x => x.Rule == FindingRules.PeerMissing && x.NamespaceName == a), "peer-missing"))
-                .Single(x => x.Rule == FindingRules.PeerMissing);
+                .Single(x => x.Rule == FindingRules.PeerMissing && x.NamespaceName == a);
             Assert.Contains(missing.Fix, c => c.Contains("<peer-", StringComparison.Ordinal));
             var needsPerson = await Lab.Problem(Client, HttpMethod.Post, $"/api/findings/{missing.Id}/fix", HttpStatusCode.Conflict);
             Assert.Contains("needs a person", needsPerson, StringComparison.Ordinal);

@@ -16,15 +16,15 @@ WORKDIR /app
 COPY --from=build /app .
 COPY deploy/docker/healthz.sh /usr/local/bin/netns-dashboard-healthz
 # Data (SQLite, the generated token) lives in a volume; the token can come from Dashboard__AuthToken.
-# Loopback only by default. `Urls`, not ASPNETCORE_URLS: appsettings.json's "Urls" overrides
-# ASPNETCORE_URLS, while a plain `Urls` environment variable overrides appsettings.json.
-# ASPNETCORE_CONTENTROOT: the static web assets (blazor.web.js, …) are found from the content root;
-# from another working directory they are served as empty 200s.
+# Loopback only (the server's own default, said here so that `docker inspect` shows it). The base
+# image sets ASPNETCORE_HTTP_PORTS=8080, which would listen on every address: cleared.
+# The published app finds its static web assets (blazor.web.js, the client) in its own folder
+# whatever the working directory.
 ENV Dashboard__DataDirectory=/var/lib/netns-dashboard \
-    Urls=http://127.0.0.1:5080 \
-    ASPNETCORE_CONTENTROOT=/app \
+    ASPNETCORE_URLS=http://127.0.0.1:5080 \
+    ASPNETCORE_HTTP_PORTS= \
     DOTNET_NOLOGO=1
 VOLUME /var/lib/netns-dashboard
-# No curl in the image: a bash /dev/tcp GET of /healthz on the first address of Urls.
+# No curl in the image: a bash /dev/tcp GET of /healthz on the first address of ASPNETCORE_URLS.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 CMD ["/usr/local/bin/netns-dashboard-healthz"]
 ENTRYPOINT ["dotnet", "/app/Dashboard.Server.dll"]

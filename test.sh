@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 scripts/os-packages.sh iproute2 ethtool iputils-ping procps util-linux containernetworking-plugins nftables tcpdump chromium curl
+# For scripts/check-deploy.sh: a compose client to parse docker-compose.yml, npm for the manifests' type check.
+docker compose version >/dev/null 2>&1 || scripts/os-packages.sh docker-compose
+command -v npm >/dev/null 2>&1 || scripts/os-packages.sh nodejs npm
 dotnet build Dashboard.sln -c Release -nologo -v quiet -clp:ErrorsOnly
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT

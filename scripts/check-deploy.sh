@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Checks the deployment files as far as this machine allows (no Docker daemon, no cluster needed):
-#   1. docker compose config (when a compose client is installed; else skipped)
-#   2. YAML parse of docker-compose.yml and every deploy/kubernetes manifest (python3 + PyYAML; else skipped)
+#   1. docker compose config (docker compose, else Debian's docker-compose; else skipped): the file is
+#      valid for the client and resolves to what the app needs (privileged, host network and pid, the
+#      netns folders rshared, the data volume, loopback unless DASHBOARD_URLS, the token from .env)
+#   2. YAML parse of docker-compose.yml and every deploy/kubernetes manifest (python3 + PyYAML; else
+#      skipped); each manifest type-checked against the Kubernetes API types (kubernetes-models +
+#      tsc --strict: unknown fields, wrong types; npm, else skipped); kubectl kustomize when kubectl is here
 #   3. systemd-analyze verify of deploy/systemd/netns-dashboard.service (when present; else skipped)
-#   4. the published build, started as the Dockerfile's ENTRYPOINT starts it: /healthz 200, the page
-#      with the token 200 and loading blazor.web.js, /_framework/blazor.web.js served (static web
-#      assets of a published app in Production), deploy/docker/healthz.sh agreeing.
+#   4. the published build, started as the Dockerfile's ENTRYPOINT starts it (the image's ENV, from /,
+#      nothing else): /healthz 200, the page with the token 200 and loading blazor.web.js, the static
+#      web assets served in Production (brotli to a browser that asks), invariant globalization, the UI
+#      rendered by a real headless Chromium, deploy/docker/healthz.sh agreeing.
 #   5. the published app under the systemd unit's CapabilityBoundingSet + NoNewPrivileges still finds a
 #      namespace held only by another user's process.
 # Exits non-zero when a check fails. As root (the server's /healthz is 503 otherwise).
@@ -23,8 +28,39 @@ if docker compose version >/dev/null 2>&1; then compose=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then compose=(docker-compose)
 else compose=(); fi
 if ((${#compose[@]})); then
-  if out=$("${compose[@]}" -f docker-compose.yml config 2>&1); then pass "${compose[*]} config"
-  else fail "${compose[*]} config: $out"; fi
+  envfile=$(mktemp /tmp/check-deploy-env.XXXXXX)
+  for case in default dotenv; do
+    : >"$envfile"
+    [[ $case == dotenv ]] && printf 'DASHBOARD_TOKEN=0123456789abcdef0123\nDASHBOARD_URLS=http://0.0.0.0:5080\n' >"$envfile"
+    if out=$("${compose[@]}" --env-file "$envfile" -f docker-compose.yml config 2>&1) \
+       && why=$(CASE=$case python3 - "$out" 2>&1 <<'PY'
+import os, sys, yaml
+c = yaml.safe_load(sys.argv[1]); s = c["services"]["netns-dashboard"]; e = s["environment"]
+vols = [v if isinstance(v, str) else f'{v.get("source")}:{v["target"]}:{v.get("bind", {}).get("propagation", "")}' for v in s["volumes"]]
+checks = {
+    "privileged": s.get("privileged") is True,
+    "network_mode host": s.get("network_mode") == "host",
+    "pid host": s.get("pid") == "host",
+    "/run/netns rshared": "/run/netns:/run/netns:rshared" in vols,
+    "/var/run/docker/netns rshared": "/var/run/docker/netns:/var/run/docker/netns:rshared" in vols,
+    "data volume": any(v.startswith("dashboard-data:/var/lib/netns-dashboard") for v in vols) and "dashboard-data" in c.get("volumes", {}),
+    "data directory": e.get("Dashboard__DataDirectory") == "/var/lib/netns-dashboard",
+    "restart": s.get("restart") == "unless-stopped",
+}
+if os.environ["CASE"] == "default":
+    checks["loopback by default"] = e.get("ASPNETCORE_URLS") == "http://127.0.0.1:5080"
+    checks["no token: the server makes one"] = e.get("Dashboard__AuthToken") == ""
+else:
+    checks["DASHBOARD_URLS from .env"] = e.get("ASPNETCORE_URLS") == "http://0.0.0.0:5080"
+    checks["DASHBOARD_TOKEN from .env"] = e.get("Dashboard__AuthToken") == "0123456789abcdef0123"
+bad = [k for k, ok in checks.items() if not ok]
+print(("missing: " + ", ".join(bad)) if bad else ", ".join(checks))
+sys.exit(1 if bad else 0)
+PY
+       ); then pass "${compose[*]} config ($case .env): $why"
+    else fail "${compose[*]} config ($case .env): ${why:-$out}"; fi
+  done
+  rm -f "$envfile"
 else skip "docker compose config: no compose client (docker compose / docker-compose) here"; fi
 
 # 2. YAML parse
@@ -51,7 +87,51 @@ present = {os.path.basename(p) for p in glob.glob("deploy/kubernetes/*.yaml")} -
 assert listed == present, f"listed {sorted(listed)} != present {sorted(present)}"
 PY
   ); then pass "kustomization lists every manifest"; else fail "kustomization: $out"; fi
+  # the DaemonSet gives the app what it needs (docs/deploy.md lists each line and why)
+  if out=$(python3 - <<'PY' 2>&1
+import yaml
+d = yaml.safe_load(open("deploy/kubernetes/daemonset.yaml")); p = d["spec"]["template"]["spec"]; c = p["containers"][0]
+env = {e["name"]: e for e in c.get("env", [])}
+mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
+vols = {v["name"]: v for v in p.get("volumes", [])}
+host = lambda path: vols[mounts[path]["name"]]["hostPath"]["path"]
+checks = {
+    "hostNetwork": p.get("hostNetwork") is True,
+    "hostPID": p.get("hostPID") is True,
+    "privileged": c.get("securityContext", {}).get("privileged") is True,
+    "no service account token": p.get("automountServiceAccountToken") is False,
+    "loopback": env.get("ASPNETCORE_URLS", {}).get("value") == "http://127.0.0.1:5080",
+    "token from the Secret": env.get("Dashboard__AuthToken", {}).get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "netns-dashboard-token",
+    "/run/netns": host("/run/netns") == "/run/netns" and mounts["/run/netns"].get("mountPropagation") == "HostToContainer",
+    "/var/run/netns": host("/host/var/run/netns") == "/var/run/netns" and env["Dashboard__Discovery__NamespaceDirectories__0"]["value"] == "/host/var/run/netns",
+    "/var/lib/cni": host("/var/lib/cni") == "/var/lib/cni",
+    "data": host("/var/lib/netns-dashboard") == "/var/lib/netns-dashboard" and env["Dashboard__DataDirectory"]["value"] == "/var/lib/netns-dashboard",
+    "liveness on /healthz": c["livenessProbe"]["exec"]["command"] == ["/usr/local/bin/netns-dashboard-healthz"],
+    "requests and limits": all(k in c["resources"].get(t, {}) for t in ("requests", "limits") for k in ("cpu", "memory")),
+}
+bad = [k for k, ok in checks.items() if not ok]
+print(("missing: " + ", ".join(bad)) if bad else ", ".join(checks))
+raise SystemExit(1 if bad else 0)
+PY
+  ); then pass "DaemonSet: $out"; else fail "DaemonSet: $out"; fi
 else skip "YAML parse: python3 with PyYAML not available"; fi
+
+# 2b. the manifests against the Kubernetes API types: an unknown field or a wrong type fails, as the
+#     API server would refuse it (no cluster here for a server-side dry run).
+if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
+  k8s=$(mktemp -d /tmp/check-deploy-k8s.XXXXXX)
+  cp scripts/manifests/package.json scripts/manifests/package-lock.json scripts/manifests/to-typescript.mjs "$k8s/"
+  if ! (cd "$k8s" && npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1); then fail "npm ci scripts/manifests: $(tail -3 "$k8s/npm.log")"
+  elif ! kinds=$(cd "$k8s" && node to-typescript.mjs "$root"/deploy/kubernetes/{namespace,secret,daemonset}.yaml 2>&1); then fail "manifests to TypeScript: $kinds"
+  elif out=$(cd "$k8s" && node_modules/.bin/tsc --noEmit --strict --skipLibCheck --module esnext --moduleResolution bundler --target es2020 manifests.ts 2>&1); then
+    pass "deploy/kubernetes type-checked against the Kubernetes API types (kubernetes-models 4.5.1): $(tr '\n' ',' <<<"$kinds" | sed 's/,$//; s/,/, /g')"
+  else fail "deploy/kubernetes against the Kubernetes API types: $out"; fi
+  rm -rf "$k8s"
+else skip "manifests against the Kubernetes API types: no node/npm here"; fi
+if command -v kubectl >/dev/null 2>&1; then
+  if out=$(kubectl kustomize deploy/kubernetes 2>&1) && [[ $(grep -c '^kind:' <<<"$out") == 3 ]]; then pass "kubectl kustomize deploy/kubernetes: $(grep '^kind:' <<<"$out" | cut -d' ' -f2 | tr '\n' ' ')"
+  else fail "kubectl kustomize deploy/kubernetes: $out"; fi
+else skip "kubectl kustomize: no kubectl here"; fi
 
 # 3. systemd unit
 if command -v systemd-analyze >/dev/null 2>&1; then
@@ -81,12 +161,24 @@ fi
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 5981)
 token=$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')
 mkdir -p "$work/data"
-# As the image runs it: the entry point, Production, the Dockerfile's ENV (Urls, ASPNETCORE_CONTENTROOT,
-# Dashboard__DataDirectory) with a temp data dir and a free port; from / rather than the Dockerfile's
-# WORKDIR, so that ASPNETCORE_CONTENTROOT alone must find the static web assets.
+# As the image runs it: the entry point in Production with the base image's ASPNETCORE_HTTP_PORTS=8080
+# and then the ENV of the Dockerfile's last stage (read from the Dockerfile), only the data directory
+# and the port changed; from / rather than the WORKDIR: the app must find its files by itself.
+mapfile -t image_env < <(python3 - <<'PY'
+import re, shlex
+text = open("Dockerfile").read().replace("\\\n", " ")
+last = text.split("\nFROM ")[-1]
+for line in last.splitlines():
+    if line.startswith("ENV "):
+        for word in shlex.split(line[4:]):
+            print(word)
+PY
+)
+grep -q '^ASPNETCORE_URLS=http://127.0.0.1:5080$' < <(printf '%s\n' "${image_env[@]}") \
+  && pass "Dockerfile ENV: ${image_env[*]}" || fail "Dockerfile ENV does not set ASPNETCORE_URLS=http://127.0.0.1:5080: ${image_env[*]}"
 extra=(); [[ -n ${DOTNET_ROOT:-} ]] && extra=(DOTNET_ROOT="$DOTNET_ROOT")
-(cd / && exec env -i PATH="$PATH" HOME="${HOME:-/root}" "${extra[@]}" DOTNET_NOLOGO=1 ASPNETCORE_CONTENTROOT="$app" \
-    Dashboard__DataDirectory="$work/data" Dashboard__AuthToken="$token" Urls="http://127.0.0.1:$port" \
+(cd / && exec env -i PATH="$PATH" HOME="${HOME:-/root}" "${extra[@]}" ASPNETCORE_HTTP_PORTS=8080 "${image_env[@]}" \
+    Dashboard__DataDirectory="$work/data" Dashboard__AuthToken="$token" ASPNETCORE_URLS="http://127.0.0.1:$port" \
     dotnet "$app/Dashboard.Server.dll") >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$port"
@@ -116,6 +208,30 @@ if [[ $asset != _framework/blazor.web.js ]]; then
   [[ ${size%% *} == 200 && ${size##* } -gt 1000 ]] && pass "published app: GET /_framework/blazor.web.js 200, ${size##* } bytes" || fail "published app: GET /_framework/blazor.web.js $size"
 fi
 
+# Brotli: the published client's files come precompressed; a browser that accepts br gets them so.
+for f in "$asset" "$(cd "$app/wwwroot" && ls _framework/Dashboard.Client.*.wasm | head -1)"; do
+  plain=$(curl -s -o /dev/null -w '%{size_download}' "$base/$f")
+  br=$(curl -s -o /dev/null -D "$work/headers" -w '%{size_download}' -H 'Accept-Encoding: br, gzip' "$base/$f")
+  if grep -qi '^content-encoding: br' "$work/headers" && ((br > 0 && br < plain)); then pass "published app: GET /$f with Accept-Encoding br: brotli, $br bytes instead of $plain"
+  else fail "published app: GET /$f with Accept-Encoding br: $(grep -i '^content-encoding' "$work/headers" || echo 'no Content-Encoding'), $br bytes (plain $plain)"; fi
+done
+# Invariant globalization: no ICU data shipped, the client's boot config says invariant.
+if ! ls "$app/wwwroot/_framework" | grep -qi '^icudt' && grep -q '"globalizationMode": *"invariant"' "$app/wwwroot/_framework/dotnet.js"; then
+  pass "published client: invariant globalization (no icudt*.dat; boot config globalizationMode invariant); $(du -ch "$app"/wwwroot/_framework/*.br | tail -1 | cut -f1) of brotli in _framework"
+else fail "published client: ICU data present or globalizationMode not invariant"; fi
+# The UI as a user sees it: Chromium runs the WebAssembly client, which draws the node (the server's HTML
+# has none of it; the texts below come from the client only).
+chromium_bin=$(command -v chromium || true)
+if [[ -n $chromium_bin ]]; then
+  timeout 90 "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+      --disable-component-update --disable-sync --user-data-dir="$work/chromium" --virtual-time-budget=30000 \
+      --dump-dom "$base/?token=$token" >"$work/dom.html" 2>/dev/null
+  text=$(sed 's/<script[^>]*>[^<]*<\/script>//g; s/<[^>]*>/ /g' "$work/dom.html" | tr -s ' \n' ' ')
+  if grep -q 'veth pairs' <<<"$text" && grep -q 'Failure modes\|failure modes' <<<"$text" && grep -q 'lo #1' <<<"$text" \
+     && ! grep -q 'lo #1' "$work/page"; then pass "published app in Chromium: the client drew the node (failure modes, veth pairs, the host's lo #1)"
+  else fail "published app in Chromium: the client's view is missing: $(head -c 300 <<<"$text")"; fi
+else skip "the UI in a browser: no chromium here (apt package chromium)"; fi
+
 if Urls="http://127.0.0.1:$port" deploy/docker/healthz.sh; then pass "deploy/docker/healthz.sh (the HEALTHCHECK / probe command) exit 0"
 else fail "deploy/docker/healthz.sh exit non-zero"; fi
 if Urls="http://127.0.0.1:1" deploy/docker/healthz.sh 2>/dev/null; then fail "deploy/docker/healthz.sh says healthy with nothing listening"
@@ -136,8 +252,8 @@ if command -v setpriv >/dev/null && command -v unshare >/dev/null && ((EUID == 0
   unshare -n setpriv --reuid=65534 --regid=65534 --clear-groups sleep 300 &
   holder=$!
   (cd / && exec setpriv --no-new-privs --bounding-set="$caps" env -i PATH="$PATH" HOME="${HOME:-/root}" "${extra[@]}" \
-      DOTNET_NOLOGO=1 ASPNETCORE_CONTENTROOT="$app" Dashboard__DataDirectory="$work/data" Dashboard__AuthToken="$token" \
-      Urls="http://127.0.0.1:$port" dotnet "$app/Dashboard.Server.dll") >"$work/server-caps.log" 2>&1 &
+      DOTNET_NOLOGO=1 Dashboard__DataDirectory="$work/data" Dashboard__AuthToken="$token" \
+      ASPNETCORE_URLS="http://127.0.0.1:$port" dotnet "$app/Dashboard.Server.dll") >"$work/server-caps.log" 2>&1 &
   server=$!
   code=000
   for _ in $(seq 1 90); do

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # GET /healthz of the dashboard without curl or wget (the aspnet image has neither): bash's /dev/tcp.
 # Used by the Dockerfile's HEALTHCHECK and the Kubernetes exec probes. Exit 0 only on "200".
-# The address comes from the first URL of Urls (the dashboard's setting; else ASPNETCORE_URLS;
-# default http://127.0.0.1:5080);
+# The address comes from the first URL of Urls (which outranks ASPNETCORE_URLS in the app, as here),
+# else ASPNETCORE_URLS, else the server's default http://127.0.0.1:5080;
 # 0.0.0.0, [::], * and + are probed on 127.0.0.1.
 set -uo pipefail
 url="${1:-${Urls:-${ASPNETCORE_URLS:-http://127.0.0.1:5080}}}"

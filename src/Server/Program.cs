@@ -1,7 +1,7 @@
 using Dashboard.Server;
-using Dashboard.Server.Lab;
 
-var builder = WebApplication.CreateBuilder(StartArguments.Expand(args));
+var builder = WebApplication.CreateBuilder(ServerDefaults.Options(args));
+ServerDefaults.ApplyDefaultUrl(builder);
 builder.WebHost.UseStaticWebAssets();
 builder.AddDashboard();
 

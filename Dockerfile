@@ -1,16 +1,17 @@
-# netns-dashboard: build with the .NET 10 SDK, run on the ASP.NET Core 10 runtime (Debian-based).
+# netns-dashboard: build with the .NET 10 SDK, run on the ASP.NET Core 10 runtime (Ubuntu 24.04 "noble":
+# .NET 10 ships no Debian images; the tags say so instead of relying on the default).
 # It must run as root, privileged, in the host's network and pid namespaces: see docker-compose.yml.
-FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+FROM mcr.microsoft.com/dotnet/sdk:10.0-noble AS build
 WORKDIR /src
 COPY . .
 RUN dotnet publish src/Server -c Release -r linux-x64 --self-contained false -o /app
 
-FROM mcr.microsoft.com/dotnet/aspnet:10.0
-# The commands the dashboard runs (ip, ethtool, ping, tcpdump, nft, ps, nsenter) and the CNI
-# plugins the lab's k8s-node scenario uses.
+FROM mcr.microsoft.com/dotnet/aspnet:10.0-noble
+# The commands the dashboard runs (ip, ethtool, ping, tcpdump, nft, iptables-save, ps, nsenter) and the CNI
+# plugins the lab's k8s-node scenario uses (containernetworking-plugins is in Ubuntu's universe, enabled in the image).
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
-      iproute2 ethtool iputils-ping tcpdump nftables procps util-linux containernetworking-plugins \
+      iproute2 ethtool iputils-ping tcpdump nftables iptables procps util-linux containernetworking-plugins \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app .

@@ -99,4 +99,61 @@ internal static class Commands
     /// <summary>Single-quotes a word when the shell would split or expand it.</summary>
     public static string Quote(string word) =>
         word.Length > 0 && !word.AsSpan().ContainsAnyExcept(Plain) ? word : $"'{word.Replace("'", "'\\''", StringComparison.Ordinal)}'";
+
+    /// <summary>
+    /// The words of <paramref name="line"/>, the reverse of <see cref="Quote"/>: plain words, and
+    /// single-quoted words with the <c>'\''</c> escape. Null, with why, for anything else a shell would
+    /// read differently (a <c>&lt;placeholder&gt;</c>, <c>$</c>, <c>;</c>, <c>|</c>, a comment, a
+    /// backslash, a double quote…): such a line cannot run as it is.
+    /// </summary>
+    public static IReadOnlyList<string>? Split(string line, out string? error)
+    {
+        error = null;
+        var words = new List<string>();
+        var word = new System.Text.StringBuilder();
+        bool inWord = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (c == ' ')
+            {
+                if (inWord) words.Add(word.ToString());
+                word.Clear();
+                inWord = false;
+                continue;
+            }
+            if (c == '\'')
+            {
+                int close = line.IndexOf('\'', i + 1);
+                if (close < 0) { error = "an unterminated quote"; return null; }
+                word.Append(line, i + 1, close - i - 1);
+                i = close;
+                inWord = true;
+                continue;
+            }
+            // Outside quotes, only the escaped quote of the '\'' escape.
+            if (c == '\\' && i + 1 < line.Length && line[i + 1] == '\'')
+            {
+                word.Append('\'');
+                i++;
+                inWord = true;
+                continue;
+            }
+            if (!Plain.Contains(c))
+            {
+                error = c switch
+                {
+                    '<' or '>' => "a <placeholder> or redirection a person has to fill in",
+                    '#' => "a comment",
+                    _ => $"'{c}', which only a shell understands",
+                };
+                return null;
+            }
+            word.Append(c);
+            inWord = true;
+        }
+        if (inWord) words.Add(word.ToString());
+        if (words.Count == 0) { error = "an empty command"; return null; }
+        return words;
+    }
 }

@@ -458,7 +458,7 @@ internal sealed partial class DiagnosisWalk
             .ToList();
         // The addresses the removal's own fix lines put back (`… addr add CIDR dev …`), read as the shell would.
         IEnumerable<IpPrefix> Restored(Finding f) => f.Fix
-            .Select(line => Lab.FixCommands.Tokenize(line, out _))
+            .Select(line => Commands.Split(line, out _))
             .OfType<IReadOnlyList<string>>()
             .Select(words => words.ToList().IndexOf("addr") is var i and >= 0 && i + 2 < words.Count && words[i + 1] == "add" ? IpPrefix.Parse(words[i + 2]) : null)
             .OfType<IpPrefix>();

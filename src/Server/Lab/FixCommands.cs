@@ -1,4 +1,4 @@
-using System.Text;
+using Dashboard.Server.Analysis;
 
 namespace Dashboard.Server.Lab;
 
@@ -6,69 +6,14 @@ namespace Dashboard.Server.Lab;
 internal sealed record ParsedCommand(string Line, string Program, IReadOnlyList<string> Arguments);
 
 /// <summary>
-/// Turns the server's own fix strings back into argument lists, the reverse of <c>Commands.Quote</c>:
-/// plain words, and single-quoted words with the <c>'\''</c> escape. Anything else a shell would read
-/// differently (a <c>&lt;placeholder&gt;</c>, <c>$</c>, <c>;</c>, <c>|</c>, a comment, a backslash, a
-/// double quote…) or a program other than ip, nft, nsenter or sysctl means the fix needs a person.
+/// Turns the server's own fix strings back into argument lists (<see cref="Commands.Split"/>, the reverse
+/// of <c>Commands.Quote</c>). A line it cannot split, or a program other than ip, nft, nsenter or sysctl,
+/// means the fix needs a person.
 /// Then, in lab-only mode, every command must act inside a lab namespace. Pure.
 /// </summary>
 internal static class FixCommands
 {
     public static readonly IReadOnlySet<string> Programs = new HashSet<string>(StringComparer.Ordinal) { "ip", "nft", "nsenter", "sysctl" };
-
-    private const string PlainCharacters = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_+=:,./-";
-
-    /// <summary>The words of <paramref name="line"/>, or null with why the line cannot be run as it is.</summary>
-    public static IReadOnlyList<string>? Tokenize(string line, out string? error)
-    {
-        error = null;
-        var words = new List<string>();
-        var word = new StringBuilder();
-        bool inWord = false;
-        for (int i = 0; i < line.Length; i++)
-        {
-            char c = line[i];
-            if (c == ' ')
-            {
-                if (inWord) words.Add(word.ToString());
-                word.Clear();
-                inWord = false;
-                continue;
-            }
-            if (c == '\'')
-            {
-                int close = line.IndexOf('\'', i + 1);
-                if (close < 0) { error = "an unterminated quote"; return null; }
-                word.Append(line, i + 1, close - i - 1);
-                i = close;
-                inWord = true;
-                continue;
-            }
-            // Outside quotes, only the escaped quote of the '\'' escape.
-            if (c == '\\' && i + 1 < line.Length && line[i + 1] == '\'')
-            {
-                word.Append('\'');
-                i++;
-                inWord = true;
-                continue;
-            }
-            if (!PlainCharacters.Contains(c, StringComparison.Ordinal))
-            {
-                error = c switch
-                {
-                    '<' or '>' => "a <placeholder> or redirection a person has to fill in",
-                    '#' => "a comment",
-                    _ => $"'{c}', which only a shell understands",
-                };
-                return null;
-            }
-            word.Append(c);
-            inWord = true;
-        }
-        if (inWord) words.Add(word.ToString());
-        if (words.Count == 0) { error = "an empty command"; return null; }
-        return words;
-    }
 
     /// <summary>Every line parsed, or the first that cannot run as it is and why.</summary>
     public static (IReadOnlyList<ParsedCommand>? Commands, string? Problem) Parse(IReadOnlyList<string> lines)
@@ -77,7 +22,7 @@ internal static class FixCommands
         var parsed = new List<ParsedCommand>();
         foreach (var line in lines)
         {
-            var words = Tokenize(line, out var error);
+            var words = Commands.Split(line, out var error);
             if (words is null) return (null, $"this fix needs a person: {error} in `{line}`");
             if (!Programs.Contains(words[0]))
                 return (null, $"this fix needs a person: `{words[0]}` is not one of {string.Join(", ", Programs.Order())} in `{line}`");

@@ -53,7 +53,7 @@ public sealed class LabUnitTests
     [InlineData("ip -n 'it'\\''s' link", new[] { "ip", "-n", "it's", "link" })]
     [InlineData("ip  -n  a   link", new[] { "ip", "-n", "a", "link" })]
     public void Tokenizer_reads_plain_and_single_quoted_words(string line, string[] words) =>
-        Assert.Equal(words, FixCommands.Tokenize(line, out _));
+        Assert.Equal(words, Commands.Split(line, out _));
 
     [Theory]
     [InlineData("ip -n pod-red link set veth-red up")]
@@ -66,7 +66,7 @@ public sealed class LabUnitTests
         // Quote each word as the server writes it, then read the line back.
         var words = text.Split(' ');
         var line = string.Join(' ', words.Select(Commands.Quote));
-        Assert.Equal(words, FixCommands.Tokenize(line, out var error));
+        Assert.Equal(words, Commands.Split(line, out var error));
         Assert.Null(error);
     }
 
@@ -82,7 +82,7 @@ public sealed class LabUnitTests
     [InlineData("ip -n a\\b link", "'\\'")]
     public void Tokenizer_refuses_what_only_a_shell_understands(string line, string why)
     {
-        Assert.Null(FixCommands.Tokenize(line, out var error));
+        Assert.Null(Commands.Split(line, out var error));
         Assert.Contains(why, error, StringComparison.Ordinal);
         var (commands, problem) = FixCommands.Parse([line]);
         Assert.Null(commands);

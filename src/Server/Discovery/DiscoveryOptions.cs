@@ -22,6 +22,18 @@ public sealed class DiscoveryOptions
     /// <summary>libcni's result cache, which names the pod or container behind a namespace.</summary>
     public string CniResultsDirectory { get; set; } = "/var/lib/cni/results";
 
+    /// <summary>
+    /// crictl, which names pods from the CRI runtime (containerd, CRI-O): a path, or a name looked up
+    /// on PATH. Not there: no CRI on this node, silently. An empty string turns the CRI source off.
+    /// </summary>
+    public string Crictl { get; set; } = "crictl";
+
+    /// <summary>Passed to crictl as `--runtime-endpoint` when set (e.g. unix:///run/containerd/containerd.sock); else crictl's own configuration decides.</summary>
+    public string? CriEndpoint { get; set; }
+
+    /// <summary>How often `crictl pods` is read again (one second at the least).</summary>
+    public TimeSpan CriRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Scan every /proc/PID/ns/net. Off only for tests that want just the bind-mounted namespaces.</summary>
     public bool ScanProcesses { get; set; } = true;
 

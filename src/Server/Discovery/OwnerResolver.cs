@@ -5,12 +5,15 @@ using Dashboard.Shared;
 namespace Dashboard.Server.Discovery;
 
 /// <summary>
-/// Says who holds each namespace and gives it a human name: the host; a pod or container (CNI
-/// result cache, Docker's netns folder, the hostname of its processes' UTS namespace); an
-/// iproute2 name; else "pid 1234 (sleep)".
+/// Says who holds each namespace and gives it a human name: the host; a pod or container (the CRI's
+/// sandboxes through crictl, libcni's result cache, Docker's netns folder, the hostname of its
+/// processes' UTS namespace); an iproute2 name; else "pid 1234 (sleep)".
 /// </summary>
-internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper hopper, ulong rootInode, List<CniAttachment> cni)
+internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper hopper, ulong rootInode, List<CniAttachment> cni, IReadOnlyList<CriPod>? cri = null)
 {
+    /// <summary>After <see cref="Resolve(IReadOnlyCollection{NamespaceCandidate})"/>: the namespaces, other than the root, that neither the CRI nor the CNI cache names.</summary>
+    public IReadOnlyCollection<ulong> Unnamed { get; private set; } = [];
+
     public Dictionary<ulong, NamespaceOwnerInfo> Resolve(IReadOnlyCollection<NamespaceCandidate> namespaces)
     {
         var cniByInode = new Dictionary<ulong, CniAttachment>();
@@ -19,12 +22,46 @@ internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper ho
             if (a.NetnsPath is not null && Native.TryStat(a.NetnsPath, out _, out var inode, out _))
                 cniByInode.TryAdd(inode, a);
         }
+        var criByInode = CriByInode();
+        Unnamed = namespaces.Where(c => !c.IsRoot && !criByInode.ContainsKey(c.Inode) && !cniByInode.ContainsKey(c.Inode)).Select(c => c.Inode).ToList();
         var rootPid = namespaces.FirstOrDefault(c => c.Inode == rootInode)?.Pids.FirstOrDefault() ?? 1;
         var hostUts = ProcessInfo.UtsInode(options.ProcPath, rootPid == 0 ? 1 : rootPid);
-        return namespaces.ToDictionary(c => c.Inode, c => Resolve(c, cniByInode, hostUts));
+        return namespaces.ToDictionary(c => c.Inode, c => Resolve(c, criByInode, cniByInode, hostUts));
     }
 
-    private NamespaceOwnerInfo Resolve(NamespaceCandidate c, Dictionary<ulong, CniAttachment> cniByInode, ulong? hostUts)
+    /// <summary>
+    /// The CRI's sandboxes by the inode of their namespace: the file the runtime made (its path in the
+    /// runtime spec) first, else /proc/PID/ns/net of the sandbox's process (the only way in when the
+    /// runtime's netns folder is not visible here, e.g. in a container). A ready sandbox wins over a
+    /// stopped one that names the same namespace.
+    /// </summary>
+    private Dictionary<ulong, CriPod> CriByInode()
+    {
+        var byInode = new Dictionary<ulong, CriPod>();
+        if (cri is null) return byInode;
+        foreach (var pod in cri)
+        {
+            if (pod.NetnsPath is not null && Native.TryStat(pod.NetnsPath, out _, out var inode, out _))
+                Add(byInode, inode, pod);
+        }
+        var byPath = byInode.Keys.ToHashSet();
+        foreach (var pod in cri)
+        {
+            if (pod.Pid is not { } pid) continue;
+            var path = Path.Combine(options.ProcPath, pid.ToString(CultureInfo.InvariantCulture), "ns", "net");
+            if (Native.TryStat(path, out _, out var inode, out _) && !byPath.Contains(inode))
+                Add(byInode, inode, pod);
+        }
+        return byInode;
+
+        static void Add(Dictionary<ulong, CriPod> byInode, ulong inode, CriPod pod)
+        {
+            if (!byInode.TryGetValue(inode, out var known) || (pod.IsReady && !known.IsReady))
+                byInode[inode] = pod;
+        }
+    }
+
+    private NamespaceOwnerInfo Resolve(NamespaceCandidate c, Dictionary<ulong, CriPod> criByInode, Dictionary<ulong, CniAttachment> cniByInode, ulong? hostUts)
     {
         var processes = c.Pids
             .Take(options.ProcessesPerNamespace)
@@ -35,6 +72,9 @@ internal sealed class OwnerResolver(DiscoveryOptions options, NamespaceHopper ho
 
         if (c.IsRoot)
             return new(NamespaceOwner.Host, Environment.MachineName, $"host ({Environment.MachineName})", processes);
+        // The runtime itself knows its pods better than a cache that libcni may have left behind.
+        if (criByInode.TryGetValue(c.Inode, out var pod))
+            return new(NamespaceOwner.Pod, pod.OwnerName, pod.OwnerName, processes);
         if (cniByInode.TryGetValue(c.Inode, out var attachment))
         {
             var kind = attachment.IsPod ? NamespaceOwner.Pod : NamespaceOwner.Container;

@@ -1,7 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dashboard.Server.Netlink;
+using Dashboard.Server.Processes;
 using Dashboard.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Server.Discovery;
@@ -18,14 +20,21 @@ internal sealed class TopologyDiscovery : IDisposable
     private readonly ILogger<TopologyDiscovery> _logger;
     private readonly TimeProvider _time;
     private readonly ulong _ownInode;
+    private readonly bool _ownsCri;
 
-    public TopologyDiscovery(IOptions<DiscoveryOptions> options, ILogger<TopologyDiscovery> logger, TimeProvider time)
+    /// <param name="cri">The node's CRI source (a singleton in the server); without one, discovery makes its own and disposes it.</param>
+    public TopologyDiscovery(IOptions<DiscoveryOptions> options, ILogger<TopologyDiscovery> logger, TimeProvider time, CriPodSource? cri = null)
     {
         _options = options.Value;
         _logger = logger;
         _time = time;
         _ownInode = NamespaceEnumerator.ReadNsLink("/proc/thread-self/ns/net") ?? 0;
+        _ownsCri = cri is null;
+        Cri = cri ?? new CriPodSource(options, new ProcessRunner(NullLogger<ProcessRunner>.Instance), time, NullLogger<CriPodSource>.Instance);
     }
+
+    /// <summary>The pods of the node's CRI runtime, as last read by crictl (in the background).</summary>
+    internal CriPodSource Cri { get; }
 
     public NamespaceHopper Hopper { get; } = new();
 
@@ -80,7 +89,12 @@ internal sealed class TopologyDiscovery : IDisposable
     {
         var peers = new PeerResolver(snapshots, nsids).Resolve(openClients);
         var cni = CniResultCache.Read(_options.CniResultsDirectory, warnings);
-        var owners = new OwnerResolver(_options, Hopper, scan.RootInode, cni).Resolve(snapshots.Select(s => s.Candidate).ToList());
+        // The CRI's latest answer as it is: crictl never runs on this path.
+        var cri = Cri.Latest;
+        if (cri.Warning is not null) warnings.Add(cri.Warning);
+        var resolver = new OwnerResolver(_options, Hopper, scan.RootInode, cni, cri.Pods);
+        var owners = resolver.Resolve(snapshots.Select(s => s.Candidate).ToList());
+        Cri.RefreshIfDue(resolver.Unnamed);
         var topology = TopologyBuilder.Build(scan.TakenAt, Environment.MachineName, snapshots, peers, owners, warnings) with
         {
             DurationMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
@@ -149,7 +163,11 @@ internal sealed class TopologyDiscovery : IDisposable
         }
     }
 
-    public void Dispose() => Hopper.Dispose();
+    public void Dispose()
+    {
+        Hopper.Dispose();
+        if (_ownsCri) Cri.Dispose();
+    }
 }
 
 /// <summary>The namespaces found at <see cref="TakenAt"/>, not yet read.</summary>

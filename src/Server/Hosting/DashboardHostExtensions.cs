@@ -31,6 +31,7 @@ public static class DashboardHostExtensions
         services.TryAddSingleton<HostHealth>();
         services.TryAddSingleton<ProcessRunner>();
         services.AddOptions<MonitoringOptions>().Bind(builder.Configuration.GetSection(MonitoringOptions.Section)).ValidateOnStart();
+        services.TryAddSingleton<CriPodSource>();
         services.TryAddSingleton<TopologyDiscovery>();
         services.TryAddSingleton(sp => new FindingsTracker(sp.GetRequiredService<IOptions<MonitoringOptions>>().Value.RemovedRetention));
         services.TryAddSingleton<TopologyStore>();

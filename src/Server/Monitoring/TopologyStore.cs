@@ -36,6 +36,7 @@ internal sealed class TopologyStore : BackgroundService
     private readonly ConcurrentQueue<int> _deadOwnNsids = new();
     private volatile bool _rescan;
     private volatile bool _readAll;
+    private volatile bool _ownersChanged;
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly ConcurrentQueue<TaskCompletionSource<TopologyState>> _freshRequests = new();
 
@@ -68,6 +69,7 @@ internal sealed class TopologyStore : BackgroundService
         _metrics = metrics;
         _time = time;
         _logger = logger;
+        _discovery.Cri.Changed += OnCriChanged;
     }
 
     /// <summary>The state as last published, or null before the first read.</summary>
@@ -189,6 +191,13 @@ internal sealed class TopologyStore : BackgroundService
         _wake.Writer.TryWrite(true);
     }
 
+    /// <summary>The CRI's pods changed (read in the background): names may change with no kernel event, so rebuild.</summary>
+    private void OnCriChanged()
+    {
+        _ownersChanged = true;
+        _wake.Writer.TryWrite(true);
+    }
+
     private void OnOverflow()
     {
         _logger.LogWarning("Kernel events were lost (ENOBUFS); re-reading every namespace");
@@ -248,6 +257,8 @@ internal sealed class TopologyStore : BackgroundService
         var warnings = new List<string>();
         NamespaceScan scan;
         bool membershipChanged = ForgetDeadNamespaces();
+        bool ownersChanged = _ownersChanged;
+        _ownersChanged = false;
         if (rescan)
         {
             scan = _discovery.Enumerate(warnings);
@@ -280,7 +291,7 @@ internal sealed class TopologyStore : BackgroundService
         }
 
         var toRead = scan.Candidates.Where(c => readAll || dirty.Contains(c.Inode) || !_snapshots.ContainsKey(c.Inode)).ToList();
-        if (toRead.Count == 0 && !membershipChanged && _current is not null)
+        if (toRead.Count == 0 && !membershipChanged && !ownersChanged && _current is not null)
             return null;
         var read = _discovery.ReadNamespaces(toRead, warnings).ToDictionary(r => r.Inode);
         foreach (var c in toRead)
@@ -418,6 +429,7 @@ internal sealed class TopologyStore : BackgroundService
 
     public override void Dispose()
     {
+        _discovery.Cri.Changed -= OnCriChanged;
         foreach (var w in _watchers) w.Dispose();
         base.Dispose();
     }

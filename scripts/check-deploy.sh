@@ -116,22 +116,34 @@ PY
   ); then pass "DaemonSet: $out"; else fail "DaemonSet: $out"; fi
 else skip "YAML parse: python3 with PyYAML not available"; fi
 
-# 2b. the manifests against the Kubernetes API types: an unknown field or a wrong type fails, as the
-#     API server would refuse it (no cluster here for a server-side dry run).
+# 2b. kubectl kustomize (when kubectl is here): the default, and with the optional cri component on.
+rendered=()
+if command -v kubectl >/dev/null 2>&1; then
+  kz=$(mktemp -d /tmp/check-deploy-kz.XXXXXX)
+  if out=$(kubectl kustomize deploy/kubernetes 2>&1) && [[ $(grep -c '^kind:' <<<"$out") == 3 ]]; then
+    pass "kubectl kustomize deploy/kubernetes: $(grep '^kind:' <<<"$out" | cut -d' ' -f2 | tr '\n' ' ')"
+    printf '%s\n' "$out" >"$kz/default.yaml"; rendered+=("$kz/default.yaml")
+  else fail "kubectl kustomize deploy/kubernetes: $out"; fi
+  cp -r deploy/kubernetes "$kz/with-cri" && printf 'components:\n  - cri\n' >>"$kz/with-cri/kustomization.yaml"
+  if out=$(kubectl kustomize "$kz/with-cri" 2>&1) && grep -q 'Dashboard__Discovery__CriEndpoint' <<<"$out" && grep -q 'type: Socket' <<<"$out"; then
+    pass "kubectl kustomize with the cri component: crictl and the runtime socket mounted, the endpoint set"
+    printf '%s\n' "$out" >"$kz/with-cri.yaml"; rendered+=("$kz/with-cri.yaml")
+  else fail "kubectl kustomize with the cri component: $out"; fi
+else skip "kubectl kustomize: no kubectl here"; fi
+
+# 2c. the manifests (and what kustomize rendered) against the Kubernetes API types: an unknown field or
+#     a wrong type fails, as the API server would refuse it (no cluster here for a server-side dry run).
 if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
   k8s=$(mktemp -d /tmp/check-deploy-k8s.XXXXXX)
   cp scripts/manifests/package.json scripts/manifests/package-lock.json scripts/manifests/to-typescript.mjs "$k8s/"
   if ! (cd "$k8s" && npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1); then fail "npm ci scripts/manifests: $(tail -3 "$k8s/npm.log")"
-  elif ! kinds=$(cd "$k8s" && node to-typescript.mjs "$root"/deploy/kubernetes/{namespace,secret,daemonset}.yaml 2>&1); then fail "manifests to TypeScript: $kinds"
+  elif ! kinds=$(cd "$k8s" && node to-typescript.mjs "$root"/deploy/kubernetes/{namespace,secret,daemonset}.yaml "${rendered[@]}" 2>&1); then fail "manifests to TypeScript: $kinds"
   elif out=$(cd "$k8s" && node_modules/.bin/tsc --noEmit --strict --skipLibCheck --module esnext --moduleResolution bundler --target es2020 manifests.ts 2>&1); then
-    pass "deploy/kubernetes type-checked against the Kubernetes API types (kubernetes-models 4.5.1): $(tr '\n' ',' <<<"$kinds" | sed 's/,$//; s/,/, /g')"
+    pass "deploy/kubernetes type-checked against the Kubernetes API types (kubernetes-models 4.5.1): $(sort -u <<<"$kinds" | tr '\n' ',' | sed 's/,$//; s/,/, /g') (the files${rendered:+ and ${#rendered[@]} kustomize renders})"
   else fail "deploy/kubernetes against the Kubernetes API types: $out"; fi
   rm -rf "$k8s"
 else skip "manifests against the Kubernetes API types: no node/npm here"; fi
-if command -v kubectl >/dev/null 2>&1; then
-  if out=$(kubectl kustomize deploy/kubernetes 2>&1) && [[ $(grep -c '^kind:' <<<"$out") == 3 ]]; then pass "kubectl kustomize deploy/kubernetes: $(grep '^kind:' <<<"$out" | cut -d' ' -f2 | tr '\n' ' ')"
-  else fail "kubectl kustomize deploy/kubernetes: $out"; fi
-else skip "kubectl kustomize: no kubectl here"; fi
+[[ -n ${kz:-} ]] && rm -rf "$kz"
 
 # 3. systemd unit
 if command -v systemd-analyze >/dev/null 2>&1; then

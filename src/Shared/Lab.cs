@@ -102,6 +102,9 @@ public sealed record LabAction(
 {
     /// <summary>Something a person should know (a fallback taken, a command that failed and why).</summary>
     public string? Warning { get; init; }
+
+    /// <summary>The lab faults this action (an applied fix) made inactive: good news, not a warning.</summary>
+    public IReadOnlyList<string> Healed { get; init; } = [];
 }
 
 /// <summary>One command a lab call ran: the line a person would type, its exit code, stderr when it failed, how long it took.</summary>

@@ -190,8 +190,7 @@ internal sealed class LabService(
         var (ok, failed) = await RunAsync(steps, commands);
         var healed = await ForgetHealedAsync(cancellationToken);
         var warning = ok ? null : $"`{failed!.Command}` failed: {failed.Error ?? $"exit code {failed.ExitCode}"}; the commands after it were not run.";
-        if (healed.Count > 0) warning = (warning is null ? "" : warning + " ") + $"No longer active: {string.Join(", ", healed)}.";
-        return Record(LabActions.Fix, target, ok, commands, warning);
+        return Record(LabActions.Fix, target, ok, commands, warning, healed);
     }, cancellationToken);
 
     /// <summary>At start and at stop: every namespace with the prefix, and the IPAM folder, removed.</summary>
@@ -325,9 +324,9 @@ internal sealed class LabService(
         return (failed is null, failed);
     }
 
-    private LabOutcome Record(string action, string target, bool ok, List<LabCommand> commands, string? warning)
+    private LabOutcome Record(string action, string target, bool ok, List<LabCommand> commands, string? warning, IReadOnlyList<string>? healed = null)
     {
-        var result = new LabAction(action, target, ok, commands, time.GetUtcNow()) { Warning = warning };
+        var result = new LabAction(action, target, ok, commands, time.GetUtcNow()) { Warning = warning, Healed = healed ?? [] };
         lock (_history)
         {
             _history.AddFirst(result);

@@ -47,7 +47,7 @@ public sealed class ApplyFixTests : LabTestContext
     [Fact]
     public void Apply_runs_the_findings_fix_on_the_server_and_shows_the_commands_it_ran_after_the_finding_is_gone()
     {
-        Api.On("POST", $"/api/findings/{LabDown.Id}/fix", (_, _) => Answer(Ran(LabActions.Fix, LabDown.Id, Ok("ip -n lab-pod-blue link set veth-blue up"))));
+        Api.On("POST", $"/api/findings/{LabDown.Id}/fix", (_, _) => Answer(Ran(LabActions.Fix, LabDown.Id, Ok("ip -n lab-pod-blue link set veth-blue up")) with { Healed = [LabFaults.InterfaceDown] }));
         var panel = RenderPanel(Fresh(), false, LabDown);
 
         panel.Find("[data-testid='apply-fix']").Click();
@@ -57,6 +57,11 @@ public sealed class ApplyFixTests : LabTestContext
         var command = panel.Find("[data-testid='fix-result'] [data-testid='lab-command']");
         Assert.Equal("0", command.GetAttribute("data-exit-code"));
         Assert.Equal("ip -n lab-pod-blue link set veth-blue up", command.QuerySelector("[data-testid='lab-command-line']")!.TextContent);
+        // The lab fault it healed is good news, in green, not a warning.
+        var healed = panel.Find("[data-testid='fix-result-healed']");
+        Assert.Contains("mud-alert-text-success", healed.ClassName, StringComparison.Ordinal);
+        Assert.Contains("interface-down", healed.TextContent, StringComparison.Ordinal);
+        Assert.Empty(panel.FindAll("[data-testid='fix-result-warning']"));
 
         // Fixed: the finding goes with the next push, what the fix ran stays.
         panel.Render(p => p.Add(c => c.Findings, []));

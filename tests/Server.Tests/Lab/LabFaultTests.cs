@@ -106,6 +106,8 @@ public sealed class LabFaultTests(BuiltLab lab, ITestOutputHelper output) : ICla
         var action = (await response.Content.ReadFromJsonAsync<LabAction>())!;
         Assert.Equal((LabActions.Fix, finding.Id, true), (action.Action, action.Target, action.Succeeded));
         Assert.Equal(finding.Fix, action.Commands.Select(c => c.Command));
+        Assert.Equal([LabFaults.InterfaceDown], action.Healed);
+        Assert.Null(action.Warning);
 
         Assert.False((await Lab.State(Client)).Faults.Single(f => f.Name == LabFaults.InterfaceDown).Active);
         await Lab.Findings(Client, P, Healthy, "interface-down gone after the fix");

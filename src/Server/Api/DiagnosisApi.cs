@@ -13,11 +13,18 @@ internal static class DiagnosisApi
     {
         api.MapPost("/diagnoses", Create)
             .WithName("CreateDiagnosis")
-            .WithSummary("Diagnose a ping from a namespace to an address or namespace/interface. 201 with the finished diagnosis; wait=false answers 202 at once (poll the Location, or follow DiagnosisProgress on the hub).");
+            .WithSummary("Diagnose a ping from a namespace to an address or namespace/interface. 201 with the finished diagnosis and a Location of /api/diagnoses/{id}; wait=false answers 202 at once (poll the Location, or follow DiagnosisProgress on the hub).")
+            .WithDescription("source: a namespace reference (a namespace id, an iproute2 name, or root/host); destination: an IPv4/IPv6 address, or \"<namespace reference>/<interface>\". "
+                + "verdict: reachable | unreachable (null only while a wait=false diagnosis runs); step status: pass | fail | warn | skip.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/diagnoses/{id}", Get)
             .AddEndpointFilter<StorageProblemFilter>()
             .WithName("GetDiagnosis")
-            .WithSummary("A diagnosis: finished (stored, shareable) or still running (status running, the steps so far).");
+            .WithSummary("A diagnosis: finished (stored, shareable) or still running (status running, the steps so far).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 

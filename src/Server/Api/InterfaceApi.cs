@@ -12,7 +12,8 @@ internal static class InterfaceApi
     {
         api.MapGet("/namespaces/{ns}/interfaces/{name}/counters", GetCounters)
             .WithName("GetInterfaceCounters")
-            .WithSummary("`ethtool -S` of one interface, read now. ns: a namespace id, an iproute2 name, or root/host.");
+            .WithSummary("`ethtool -S` of one interface, read now. ns: a namespace id, an iproute2 name, or root/host.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
         return api;
     }
 

@@ -15,36 +15,56 @@ internal static class LabApi
         api.MapGet("/capabilities", (LabService lab) => TypedResults.Ok(new Capabilities(
                 lab.Changes, lab.Changes is null ? null : lab.Catalog.Prefix, lab.Changes is null ? LabService.HowToEnable : null)))
             .WithName("GetCapabilities")
+            .WithTags(nameof(LabApi))
             .WithSummary("What this server lets a caller change (the lab, applying fixes): always 200, so a page can hide what it may not use.");
         var lab = api.MapGroup("/lab").AddEndpointFilter<ChangesAllowedFilter>();
         lab.MapGet("", GetState)
             .WithName("GetLab")
-            .WithSummary("The lab: its scenarios (built or not, their commands), faults (active, available, their commands), lab namespaces and the last actions.");
+            .WithSummary("The lab: its scenarios (built or not, their commands), faults (active, available, their commands), lab namespaces and the last actions.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
         lab.MapPost("/scenarios/{name}", Build)
             .WithName("BuildLabScenario")
-            .WithSummary("Build a scenario afresh (its namespaces are removed first). 200 with what ran; succeeded=false (rolled back) when a command failed.");
+            .WithSummary("Build a scenario afresh (its namespaces are removed first). 200 with what ran; succeeded=false (rolled back) when a command failed.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         lab.MapDelete("/scenarios/{name}", Remove)
             .WithName("RemoveLabScenario")
-            .WithSummary("Remove a scenario's namespaces and forget its faults.");
+            .WithSummary("Remove a scenario's namespaces and forget its faults.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
         lab.MapPost("/faults/{name}", Inject)
             .WithName("InjectLabFault")
-            .WithSummary("Break a built scenario the way the fault says. 409 when its scenario is not built or the fault is already active.");
+            .WithSummary("Break a built scenario the way the fault says. 409 when its scenario is not built or the fault is already active.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         lab.MapDelete("/faults/{name}", Heal)
             .WithName("HealLabFault")
-            .WithSummary("Restore the scenario's intended state (idempotent). 409 when its scenario is not built.");
+            .WithSummary("Restore the scenario's intended state (idempotent). 409 when its scenario is not built.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         lab.MapDelete("", Reset)
             .WithName("ResetLab")
-            .WithSummary("Remove every lab namespace and the CNI IPAM state; forget every fault.");
+            .WithSummary("Remove every lab namespace and the CNI IPAM state; forget every fault.")
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         api.MapPost("/findings/{id}/fix", FixFinding)
             .AddEndpointFilter<ChangesAllowedFilter>()
             .WithName("FixFinding")
-            .WithSummary("Run the current finding's fix commands, in order, stopping at the first failure. 409 when a command needs a person; 403 in lab-only mode when one acts outside the lab.");
+            .WithSummary("Run the current finding's fix commands, in order, stopping at the first failure. 409 when a command needs a person; 403 in lab-only mode when one acts outside the lab.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/diagnoses/{id}/fix", FixDiagnosis)
             .AddEndpointFilter<ChangesAllowedFilter>()
             .AddEndpointFilter<StorageProblemFilter>()
             .WithName("FixDiagnosis")
-            .WithSummary("Run a diagnosis's root-cause fix, as POST /api/findings/{id}/fix does. 409 when it has no root cause.");
+            .WithSummary("Run a diagnosis's root-cause fix, as POST /api/findings/{id}/fix does. 409 when it has no root cause.")
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 

@@ -18,25 +18,45 @@ internal static class SnapshotApi
         var snapshots = api.MapGroup("/snapshots").AddEndpointFilter<StorageProblemFilter>();
         snapshots.MapPost("", Create)
             .WithName("CreateSnapshot")
-            .WithSummary("Freeze the node as it is now (topology and findings) under a label. 201 with the id and the page that shows it.");
+            .WithSummary("Freeze the node as it is now (topology and findings) under a label. 201 with the id and the page that shows it (url, e.g. /snapshots/{id}).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         snapshots.MapGet("", List)
             .WithName("ListSnapshots")
-            .WithSummary("Every snapshot, newest first (at most ?limit, default 1000). 503 when the database cannot be read.");
+            .WithSummary("Every snapshot, newest first (at most ?limit, default 1000). 503 when the database cannot be read.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         snapshots.MapPost("/import", Import)
             .WithName("ImportSnapshot")
-            .WithSummary("Store an exported snapshot document (from this node or another) under a new id. 201 with the id.");
+            .WithSummary("Store an exported snapshot document (from this node or another) under a new id. 201 with the id.")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         snapshots.MapGet("/{id}", Get)
             .WithName("GetSnapshot")
-            .WithSummary("A snapshot: the topology and findings as they were.");
+            .WithSummary("A snapshot: the topology and findings as they were.")
+            .Produces<Snapshot>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         snapshots.MapGet("/{id}/export", Export)
             .WithName("ExportSnapshot")
-            .WithSummary("A snapshot as a JSON file to download (the document POST /api/snapshots/import takes).");
+            .WithSummary("A snapshot as a JSON file to download (the document POST /api/snapshots/import takes).")
+            .Produces<Snapshot>()
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         snapshots.MapDelete("/{id}", Delete)
             .WithName("DeleteSnapshot")
-            .WithSummary("Delete a snapshot. 204, or 404 when there is none.");
+            .WithSummary("Delete a snapshot. 204, or 404 when there is none.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         snapshots.MapGet("/{from}/compare/{to}", Compare)
             .WithName("CompareSnapshots")
-            .WithSummary("What changed from one snapshot to another; either side may be 'live' (the node as it is now).");
+            .WithSummary("What changed from one snapshot to another; either side may be 'live' (the node as it is now).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return api;
     }
 

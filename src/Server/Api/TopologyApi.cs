@@ -10,7 +10,10 @@ internal static class TopologyApi
     {
         api.MapGet("/topology", GetTopology)
             .WithName("GetTopology")
-            .WithSummary("The node's namespaces, interfaces, routes and veth pairs. fresh=true re-reads the kernel first.");
+            .WithSummary("The node as it is now: its namespaces, interfaces, routes and veth pairs. fresh=true re-reads the kernel before answering instead of serving the live-maintained state.")
+            .WithDescription("The answer carries an ETag naming the read it comes from; a client that sends it back in If-None-Match gets 304 and no body (fresh=true always answers in full).")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status400BadRequest);
         api.MapGet("/findings", GetFindings)
             .WithName("GetFindings")
             .WithSummary("What is wrong now, plus veth pairs and namespaces that vanished recently.");

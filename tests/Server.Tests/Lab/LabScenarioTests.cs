@@ -46,7 +46,9 @@ public sealed class LabScenarioTests(ITestOutputHelper output) : IDisposable
         Assert.True(state.Scenarios.Single(s => s.Name == LabScenarios.SeedPair).Built);
         Assert.False(state.Scenarios.Single(s => s.Name == LabScenarios.Routed).Built);
         Assert.All(state.Namespaces, n => Assert.Equal((TestNet.Id(n.Name), LabScenarios.SeedPair), (n.Id, n.Scenario)));
-        Assert.Equal(action, state.History[0] with { Commands = action.Commands });
+        Assert.Equal(action, state.History[0] with { Commands = action.Commands, Healed = action.Healed });
+        Assert.Equal(action.Commands, state.History[0].Commands);
+        Assert.Empty(state.History[0].Healed);
         Assert.True(state.Faults.Single(f => f.Name == LabFaults.InterfaceDown).Available);
         Assert.False(state.Faults.Single(f => f.Name == LabFaults.DuplicateAddress).Available);
 

@@ -242,6 +242,12 @@ if [[ -n $chromium_bin ]]; then
   if grep -q 'veth pairs' <<<"$text" && grep -q 'Failure modes\|failure modes' <<<"$text" && grep -q 'lo #1' <<<"$text" \
      && ! grep -q 'lo #1' "$work/page"; then pass "published app in Chromium: the client drew the node (failure modes, veth pairs, the host's lo #1)"
   else fail "published app in Chromium: the client's view is missing: $(head -c 300 <<<"$text")"; fi
+  # What a user sees, to look at: tests/e2e/screenshots/published-app.png (not committed).
+  mkdir -p tests/e2e/screenshots
+  timeout 90 "$chromium_bin" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
+      --disable-component-update --disable-sync --user-data-dir="$work/chromium" --virtual-time-budget=30000 --window-size=1400,1000 \
+      --screenshot="$root/tests/e2e/screenshots/published-app.png" "$base/?token=$token" >/dev/null 2>&1 \
+    && echo "....  screenshot: tests/e2e/screenshots/published-app.png"
 else skip "the UI in a browser: no chromium here (apt package chromium)"; fi
 
 if Urls="http://127.0.0.1:$port" deploy/docker/healthz.sh; then pass "deploy/docker/healthz.sh (the HEALTHCHECK / probe command) exit 0"

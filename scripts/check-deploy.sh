@@ -22,16 +22,29 @@ failed=0
 pass() { printf 'PASS  %s\n' "$*"; }
 fail() { printf 'FAIL  %s\n' "$*"; failed=1; }
 skip() { printf 'SKIP  %s\n' "$*"; }
+# Every temporary file below $work; the server and the namespace holder ended on any exit.
+work=$(mktemp -d /tmp/check-deploy.XXXXXX)
+server=
+holder=
+cleanup() {
+  [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  [[ -n $holder ]] && { pkill -P "$holder" 2>/dev/null; kill "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+has_yaml() { python3 -c 'import yaml' 2>/dev/null; }
 
 # 1. docker compose config
 if docker compose version >/dev/null 2>&1; then compose=(docker compose)
 elif command -v docker-compose >/dev/null 2>&1; then compose=(docker-compose)
 else compose=(); fi
-if ((${#compose[@]})); then
-  envfile=$(mktemp /tmp/check-deploy-env.XXXXXX)
+if ((${#compose[@]})) && ! has_yaml; then skip "docker compose config: python3 with PyYAML (to read what it resolved) not available"
+elif ((${#compose[@]})); then
+  envfile=$work/compose.env
   for case in default dotenv; do
+    why=
     : >"$envfile"
-    [[ $case == dotenv ]] && printf 'DASHBOARD_TOKEN=0123456789abcdef0123\nDASHBOARD_URLS=http://0.0.0.0:5080\n' >"$envfile"
+    [[ $case == dotenv ]] && printf 'DASHBOARD_TOKEN=0123456789abcdef0123\nDASHBOARD_METRICS_TOKEN=fedcba9876543210fedc\nDASHBOARD_URLS=http://0.0.0.0:5080\n' >"$envfile"
     if out=$("${compose[@]}" --env-file "$envfile" -f docker-compose.yml config 2>&1) \
        && why=$(CASE=$case python3 - "$out" 2>&1 <<'PY'
 import os, sys, yaml
@@ -50,9 +63,11 @@ checks = {
 if os.environ["CASE"] == "default":
     checks["loopback by default"] = e.get("ASPNETCORE_URLS") == "http://127.0.0.1:5080"
     checks["no token: the server makes one"] = e.get("Dashboard__AuthToken") == ""
+    checks["no scrape token"] = e.get("Dashboard__MetricsToken") == ""
 else:
     checks["DASHBOARD_URLS from .env"] = e.get("ASPNETCORE_URLS") == "http://0.0.0.0:5080"
     checks["DASHBOARD_TOKEN from .env"] = e.get("Dashboard__AuthToken") == "0123456789abcdef0123"
+    checks["DASHBOARD_METRICS_TOKEN from .env"] = e.get("Dashboard__MetricsToken") == "fedcba9876543210fedc"
 bad = [k for k, ok in checks.items() if not ok]
 print(("missing: " + ", ".join(bad)) if bad else ", ".join(checks))
 sys.exit(1 if bad else 0)
@@ -60,12 +75,11 @@ PY
        ); then pass "${compose[*]} config ($case .env): $why"
     else fail "${compose[*]} config ($case .env): ${why:-$out}"; fi
   done
-  rm -f "$envfile"
 else skip "docker compose config: no compose client (docker compose / docker-compose) here"; fi
 
 # 2. YAML parse
-if python3 -c 'import yaml' 2>/dev/null; then
-  for f in docker-compose.yml deploy/kubernetes/*.yaml; do
+if has_yaml; then
+  for f in docker-compose.yml deploy/kubernetes/*.yaml deploy/kubernetes/*/*.yaml; do
     if out=$(python3 - "$f" 2>&1 <<'PY'
 import sys, yaml
 docs = [d for d in yaml.safe_load_all(open(sys.argv[1])) if d is not None]
@@ -96,15 +110,17 @@ mounts = {m["mountPath"]: m for m in c.get("volumeMounts", [])}
 vols = {v["name"]: v for v in p.get("volumes", [])}
 host = lambda path: vols[mounts[path]["name"]]["hostPath"]["path"]
 checks = {
-    "hostNetwork": p.get("hostNetwork") is True,
+    "hostNetwork": p.get("hostNetwork") is True and p.get("dnsPolicy") == "ClusterFirstWithHostNet",
     "hostPID": p.get("hostPID") is True,
-    "privileged": c.get("securityContext", {}).get("privileged") is True,
+    "privileged root": c.get("securityContext", {}).get("privileged") is True and c["securityContext"].get("runAsUser") == 0,
+    "every node": {"operator": "Exists"} in p.get("tolerations", []),
     "no service account token": p.get("automountServiceAccountToken") is False,
     "loopback": env.get("ASPNETCORE_URLS", {}).get("value") == "http://127.0.0.1:5080",
     "token from the Secret": env.get("Dashboard__AuthToken", {}).get("valueFrom", {}).get("secretKeyRef", {}).get("name") == "netns-dashboard-token",
     "/run/netns": host("/run/netns") == "/run/netns" and mounts["/run/netns"].get("mountPropagation") == "HostToContainer",
     "/var/run/netns": host("/host/var/run/netns") == "/var/run/netns" and env["Dashboard__Discovery__NamespaceDirectories__0"]["value"] == "/host/var/run/netns",
-    "/var/lib/cni": host("/var/lib/cni") == "/var/lib/cni",
+    "/var/lib/cni read-only": host("/var/lib/cni") == "/var/lib/cni" and mounts["/var/lib/cni"].get("readOnly") is True,
+    "host folders DirectoryOrCreate": all(v["hostPath"].get("type") == "DirectoryOrCreate" for v in vols.values() if "hostPath" in v),
     "data": host("/var/lib/netns-dashboard") == "/var/lib/netns-dashboard" and env["Dashboard__DataDirectory"]["value"] == "/var/lib/netns-dashboard",
     "liveness on /healthz": c["livenessProbe"]["exec"]["command"] == ["/usr/local/bin/netns-dashboard-healthz"],
     "requests and limits": all(k in c["resources"].get(t, {}) for t in ("requests", "limits") for k in ("cpu", "memory")),
@@ -119,14 +135,14 @@ else skip "YAML parse: python3 with PyYAML not available"; fi
 # 2b. kubectl kustomize (when kubectl is here): the default, and with the optional cri component on.
 rendered=()
 if command -v kubectl >/dev/null 2>&1; then
-  kz=$(mktemp -d /tmp/check-deploy-kz.XXXXXX)
+  kz=$work/kustomize; mkdir -p "$kz"
   if out=$(kubectl kustomize deploy/kubernetes 2>&1) && [[ $(grep -c '^kind:' <<<"$out") == 3 ]]; then
     pass "kubectl kustomize deploy/kubernetes: $(grep '^kind:' <<<"$out" | cut -d' ' -f2 | tr '\n' ' ')"
     printf '%s\n' "$out" >"$kz/default.yaml"; rendered+=("$kz/default.yaml")
   else fail "kubectl kustomize deploy/kubernetes: $out"; fi
   cp -r deploy/kubernetes "$kz/with-cri" && printf 'components:\n  - cri\n' >>"$kz/with-cri/kustomization.yaml"
-  if out=$(kubectl kustomize "$kz/with-cri" 2>&1) && grep -q 'Dashboard__Discovery__CriEndpoint' <<<"$out" && grep -q 'type: Socket' <<<"$out"; then
-    pass "kubectl kustomize with the cri component: crictl and the runtime socket mounted, the endpoint set"
+  if out=$(kubectl kustomize "$kz/with-cri" 2>&1) && grep -q 'Dashboard__Discovery__CriEndpoint' <<<"$out" && grep -q 'path: /run/containerd$' <<<"$out"; then
+    pass "kubectl kustomize with the cri component: crictl and the runtime's socket folder mounted, the endpoint set"
     printf '%s\n' "$out" >"$kz/with-cri.yaml"; rendered+=("$kz/with-cri.yaml")
   else fail "kubectl kustomize with the cri component: $out"; fi
 else skip "kubectl kustomize: no kubectl here"; fi
@@ -134,16 +150,14 @@ else skip "kubectl kustomize: no kubectl here"; fi
 # 2c. the manifests (and what kustomize rendered) against the Kubernetes API types: an unknown field or
 #     a wrong type fails, as the API server would refuse it (no cluster here for a server-side dry run).
 if command -v npm >/dev/null 2>&1 && command -v node >/dev/null 2>&1; then
-  k8s=$(mktemp -d /tmp/check-deploy-k8s.XXXXXX)
+  k8s=$work/manifests; mkdir -p "$k8s"
   cp scripts/manifests/package.json scripts/manifests/package-lock.json scripts/manifests/to-typescript.mjs "$k8s/"
   if ! (cd "$k8s" && npm ci --no-audit --no-fund --loglevel=error >npm.log 2>&1); then fail "npm ci scripts/manifests: $(tail -3 "$k8s/npm.log")"
-  elif ! kinds=$(cd "$k8s" && node to-typescript.mjs "$root"/deploy/kubernetes/{namespace,secret,daemonset}.yaml "${rendered[@]}" 2>&1); then fail "manifests to TypeScript: $kinds"
+  elif ! kinds=$(cd "$k8s" && node to-typescript.mjs $(ls "$root"/deploy/kubernetes/*.yaml | grep -v '/kustomization.yaml$') "${rendered[@]}" 2>&1); then fail "manifests to TypeScript: $kinds"
   elif out=$(cd "$k8s" && node_modules/.bin/tsc --noEmit --strict --skipLibCheck --module esnext --moduleResolution bundler --target es2020 manifests.ts 2>&1); then
     pass "deploy/kubernetes type-checked against the Kubernetes API types (kubernetes-models 4.5.1): $(sort -u <<<"$kinds" | tr '\n' ',' | sed 's/,$//; s/,/, /g') (the files${rendered:+ and ${#rendered[@]} kustomize renders})"
   else fail "deploy/kubernetes against the Kubernetes API types: $out"; fi
-  rm -rf "$k8s"
 else skip "manifests against the Kubernetes API types: no node/npm here"; fi
-[[ -n ${kz:-} ]] && rm -rf "$kz"
 
 # 3. systemd unit
 if command -v systemd-analyze >/dev/null 2>&1; then
@@ -159,10 +173,6 @@ else skip "systemd-analyze not present"; fi
 
 # 4. the published app
 command -v dotnet >/dev/null 2>&1 || { fail "dotnet not found: cannot publish"; exit 1; }
-work=$(mktemp -d /tmp/check-deploy.XXXXXX)
-server=
-cleanup() { [[ -n $server ]] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
 app=${PUBLISH_DIR:-$work/app}
 if [[ -z ${PUBLISH_DIR:-} ]]; then
   echo "....  dotnet publish src/Server -c Release -r linux-x64 --self-contained false (a few minutes)"
@@ -207,8 +217,9 @@ else fail "published app: GET /healthz $code $(cat "$work/healthz" 2>/dev/null)"
 code=$(curl -s -o "$work/page" -w '%{http_code}' -H "Authorization: Bearer $token" "$base/")
 if [[ $code == 200 ]] && grep -q 'blazor.web' "$work/page"; then pass "published app: GET / with the token 200, HTML loads blazor.web.js"
 else fail "published app: GET / $code, blazor.web.js $(grep -c 'blazor.web' "$work/page") times"; fi
-code=$(curl -s -o /dev/null -w '%{http_code}' "$base/")
-[[ $code == 401 || $code == 200 || $code == 302 ]] && pass "published app: GET / without the token $code (the login page)" || fail "published app: GET / without the token $code"
+code=$(curl -s -o "$work/login" -w '%{http_code}' "$base/")
+if [[ $code == 401 ]] && ! grep -q 'blazor.web' "$work/login"; then pass "published app: GET / without the token 401, the login page (no app)"
+else fail "published app: GET / without the token $code, blazor.web.js $(grep -c 'blazor.web' "$work/login") times"; fi
 
 # the script names a fingerprinted or plain file: fetch what the page references
 asset=$(grep -o '_framework/blazor\.web[^"]*\.js' "$work/page" | head -1); asset=${asset:-_framework/blazor.web.js}
@@ -250,9 +261,11 @@ if [[ -n $chromium_bin ]]; then
     && echo "....  screenshot: tests/e2e/screenshots/published-app.png"
 else skip "the UI in a browser: no chromium here (apt package chromium)"; fi
 
-if Urls="http://127.0.0.1:$port" deploy/docker/healthz.sh; then pass "deploy/docker/healthz.sh (the HEALTHCHECK / probe command) exit 0"
+# The script reads ASPNETCORE_URLS (what every deploy file sets), else Urls (which outranks it in the app too).
+if env -u Urls ASPNETCORE_URLS="http://127.0.0.1:$port" deploy/docker/healthz.sh && Urls="http://127.0.0.1:$port" ASPNETCORE_URLS="http://127.0.0.1:1" deploy/docker/healthz.sh; then
+  pass "deploy/docker/healthz.sh (the HEALTHCHECK / probe command) exit 0, from ASPNETCORE_URLS and from Urls over it"
 else fail "deploy/docker/healthz.sh exit non-zero"; fi
-if Urls="http://127.0.0.1:1" deploy/docker/healthz.sh 2>/dev/null; then fail "deploy/docker/healthz.sh says healthy with nothing listening"
+if env -u Urls ASPNETCORE_URLS="http://127.0.0.1:1" deploy/docker/healthz.sh 2>/dev/null; then fail "deploy/docker/healthz.sh says healthy with nothing listening"
 else pass "deploy/docker/healthz.sh exit non-zero with nothing listening"; fi
 
 kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=
@@ -282,7 +295,7 @@ if command -v setpriv >/dev/null && command -v unshare >/dev/null && ((EUID == 0
   if [[ $code == 200 ]] && curl -s -H "Authorization: Bearer $token" "$base/api/topology?fresh=true" | grep -qE "\"pid\":$hp[,}]"; then
     pass "published app under the unit's bounding set ($caps) + no_new_privs: /healthz 200, finds the namespace of nobody's pid $hp"
   else fail "published app under the unit's bounding set ($caps): /healthz $code, nobody's pid $hp namespace not found"; tail -5 "$work/server-caps.log"; fi
-  kill "$hp" "$holder" 2>/dev/null; wait "$holder" 2>/dev/null
+  kill "$hp" "$holder" 2>/dev/null; wait "$holder" 2>/dev/null; holder=
 else skip "capability check: needs root, setpriv and unshare"; fi
 
 if grep -qi 'fail\|unhandled' "$work/server.log"; then echo "----  server log lines with fail/unhandled:"; grep -i 'fail\|unhandled' "$work/server.log" | head -10; fi

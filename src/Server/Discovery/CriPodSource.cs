@@ -149,7 +149,7 @@ internal sealed class CriPodSource : IDisposable
 
     private async Task<CriAnswer> ReadAsync(CancellationToken ct)
     {
-        var program = Locate(_options.Crictl, Environment.GetEnvironmentVariable("PATH"));
+        var program = Executables.Find(_options.Crictl);
         if (program is null)
         {
             // No crictl: no CRI on this node (most hosts). Nothing to say.
@@ -229,34 +229,6 @@ internal sealed class CriPodSource : IDisposable
         if (said is { Length: > 300 }) said = said[..300] + "…";
         if (r.ExitCode == -1 && said is not null) return said;
         return said is null ? $"exit code {r.ExitCode}" : $"exit code {r.ExitCode}: {said}";
-    }
-
-    /// <summary>
-    /// The crictl to run: <paramref name="program"/> itself when it is a path, else the first
-    /// executable file of that name in <paramref name="path"/>; null when there is none.
-    /// </summary>
-    internal static string? Locate(string program, string? path)
-    {
-        if (program.Contains('/')) return IsExecutable(program) ? program : null;
-        foreach (var dir in (path ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, program);
-            if (IsExecutable(candidate)) return candidate;
-        }
-        return null;
-    }
-
-    private static bool IsExecutable(string file)
-    {
-        try
-        {
-            const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-            return File.Exists(file) && (File.GetUnixFileMode(file) & anyExecute) != 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     public void Dispose()

@@ -1,4 +1,5 @@
 using Dashboard.Server.Discovery;
+using Dashboard.Server.Processes;
 
 namespace Dashboard.Server.Tests.Discovery;
 
@@ -324,19 +325,25 @@ public sealed class CriPodsParsingTests
     public void Crictl_is_looked_up_on_path_unless_it_is_a_path()
     {
         var dir = Directory.CreateTempSubdirectory("ndt-crictl-path-");
+        // A name no machine has, so the /usr/sbin and /sbin that every lookup adds find nothing.
+        var name = $"crictl-{Guid.NewGuid():N}";
         try
         {
-            var exe = Path.Combine(dir.FullName, "crictl");
+            var exe = Path.Combine(dir.FullName, name);
             File.WriteAllText(exe, "#!/bin/sh\n");
-            Assert.Null(CriPodSource.Locate("crictl", $"/nonexistent:{dir.FullName}")); // not executable yet
+            Assert.Null(Executables.Find(name, $"/nonexistent:{dir.FullName}")); // not executable yet
+            Assert.Null(Executables.Find(exe));
             File.SetUnixFileMode(exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-            Assert.Equal(exe, CriPodSource.Locate("crictl", $"/nonexistent::{dir.FullName}"));
-            Assert.Null(CriPodSource.Locate("crictl", "/nonexistent"));
-            Assert.Null(CriPodSource.Locate("crictl", null));
-            Assert.Equal(exe, CriPodSource.Locate(exe, null));
-            Assert.Null(CriPodSource.Locate(exe + "-missing", dir.FullName));
-            Assert.Null(CriPodSource.Locate("crictl", Path.Combine(dir.FullName, "crictl"))); // a file is not a folder
+            Assert.Equal(exe, Executables.Find(name, $"/nonexistent::{dir.FullName}"));
+            Assert.Null(Executables.Find(name, "/nonexistent"));
+            Assert.Null(Executables.Find(name)); // PATH
+            Assert.Equal(exe, Executables.Find(exe));
+            Assert.Null(Executables.Find(exe + "-missing", dir.FullName));
+            Assert.Null(Executables.Find(name, exe)); // a file is not a folder
+            Assert.Null(Executables.Find("", dir.FullName));
+            // After the path, /usr/sbin and /sbin, where root's tools are when PATH misses them (ip: iproute2).
+            Assert.Contains(Executables.Find("ip", "/nonexistent"), new[] { "/usr/sbin/ip", "/sbin/ip" });
         }
         finally
         {

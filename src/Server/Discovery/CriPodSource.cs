@@ -1,4 +1,5 @@
 using Dashboard.Server.Processes;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Server.Discovery;
@@ -16,9 +17,15 @@ internal sealed record CriAnswer(IReadOnlyList<CriPod> Pods, string? Warning)
 /// The pods of the node's CRI runtime (containerd, CRI-O), read with crictl through the one
 /// <see cref="ProcessRunner"/>, off the discovery path: <see cref="TopologyDiscovery.Build"/> takes
 /// <see cref="Latest"/> as it is and asks for a refresh with <see cref="RefreshIfDue"/>, which never
-/// waits. `crictl pods` runs at most every <see cref="DiscoveryOptions.CriRefreshInterval"/> (a timer
-/// keeps it going while nothing else asks), sooner when discovery meets a namespace no pod source
-/// names; `crictl inspectp` only for sandboxes not inspected yet or whose state changed (a sandbox's
+/// waits. `crictl pods` runs every <see cref="DiscoveryOptions.CriRefreshInterval"/> (a timer
+/// keeps it going while nothing else asks), and sooner when discovery meets a namespace no pod source
+/// names and no refresh was asked about yet: then at once (or as soon as <see cref="MinimumGap"/> and
+/// the refresh under way allow), and again <see cref="FollowUps"/> times, each at least
+/// <see cref="MinimumGap"/> after the one before, from the same timer. The runtime makes a pod's
+/// namespace and runs CNI (the kernel events that wake discovery) before `crictl pods` lists the
+/// sandbox, so the first read is often too early; the follow-ups bring the name without another
+/// kernel event, and a namespace that is no pod (a plain `unshare -n`) costs those few reads and no
+/// more. `crictl inspectp` runs only for sandboxes not inspected yet or whose state changed (a sandbox's
 /// namespace path is fixed; its process goes when it stops). One refresh runs at a time. No crictl
 /// on the node is no CRI: silently nothing. A crictl that fails is one warning, and no CRI pods.
 /// </summary>
@@ -29,6 +36,9 @@ internal sealed class CriPodSource : IDisposable
 
     /// <summary>The least time between two refreshes asked for by discovery (an unnamed namespace), so a burst of new namespaces is one read.</summary>
     public static readonly TimeSpan MinimumGap = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many more refreshes follow one asked for by a namespace no refresh was asked about yet.</summary>
+    public const int FollowUps = 3;
 
     private const int InspectBatch = 50;
 
@@ -41,8 +51,10 @@ internal sealed class CriPodSource : IDisposable
 
     private readonly Lock _lock = new();
     private Task<CriAnswer>? _running;
+    private bool _busy; // a refresh runs: set when it starts, cleared (under the lock) as it ends
     private DateTimeOffset _lastStart = DateTimeOffset.MinValue;
     private HashSet<ulong> _asked = [];
+    private int _followUps; // refreshes still to come soon (the timer's next due time is set for the first)
     private ITimer? _timer;
     private bool _disposed;
     private volatile CriAnswer _latest = CriAnswer.None;
@@ -60,6 +72,13 @@ internal sealed class CriPodSource : IDisposable
         _interval = interval > MinimumGap ? interval : MinimumGap;
     }
 
+    /// <summary><see cref="MinimumGap"/>; shorter in tests of the follow-ups.</summary>
+    internal TimeSpan Gap { get; init; } = MinimumGap;
+
+    /// <summary>A source that is off: no crictl, no timer, <see cref="CriAnswer.None"/> for ever.</summary>
+    public static CriPodSource Off(TimeProvider time) =>
+        new(Options.Create(new DiscoveryOptions { Crictl = "" }), new ProcessRunner(NullLogger<ProcessRunner>.Instance), time, NullLogger<CriPodSource>.Instance);
+
     /// <summary>Off when <see cref="DiscoveryOptions.Crictl"/> is empty.</summary>
     public bool Enabled => !string.IsNullOrEmpty(_options.Crictl);
 
@@ -71,7 +90,9 @@ internal sealed class CriPodSource : IDisposable
 
     /// <summary>
     /// Starts a refresh in the background when one is due, or when <paramref name="unnamed"/> holds a
-    /// namespace that no refresh has been asked about yet; returns at once.
+    /// namespace that no refresh has been asked about yet; returns at once. For such a namespace,
+    /// <see cref="FollowUps"/> more refreshes follow (the first of them instead of one that cannot start
+    /// yet: too soon after the last, or while one runs).
     /// </summary>
     public void RefreshIfDue(IReadOnlyCollection<ulong>? unnamed = null)
     {
@@ -79,15 +100,21 @@ internal sealed class CriPodSource : IDisposable
         lock (_lock)
         {
             if (_disposed) return;
-            _timer ??= _time.CreateTimer(static s => ((CriPodSource)s!).OnTimer(), this, _interval, _interval);
-            if (_running is { IsCompleted: false }) return;
+            EnsureTimer();
+            bool unasked = unnamed is not null && unnamed.Any(i => !_asked.Contains(i));
+            if (unasked)
+            {
+                _asked = [.. unnamed!];
+                _followUps = FollowUps;
+            }
+            // The refresh under way arranges the follow-ups as it ends.
+            if (_busy) return;
             var now = _time.GetUtcNow();
             var since = now - _lastStart;
-            bool due = since >= _interval;
-            bool unasked = unnamed is not null && since >= MinimumGap && unnamed.Any(i => !_asked.Contains(i));
-            if (!due && !unasked) return;
-            if (unnamed is not null) _asked = [.. unnamed];
-            Start(now);
+            if (since >= _interval || (unasked && since >= Gap))
+                Start(now);
+            else if (unasked)
+                ScheduleFollowUp(now);
         }
     }
 
@@ -98,7 +125,7 @@ internal sealed class CriPodSource : IDisposable
         lock (_lock)
         {
             if (_disposed) return Task.FromResult(_latest);
-            if (_running is { IsCompleted: false } running) return running;
+            if (_busy && _running is { } running) return running;
             return Start(_time.GetUtcNow());
         }
     }
@@ -107,15 +134,50 @@ internal sealed class CriPodSource : IDisposable
     {
         lock (_lock)
         {
-            if (_disposed || _running is { IsCompleted: false } || _time.GetUtcNow() - _lastStart < MinimumGap) return;
-            Start(_time.GetUtcNow());
+            // A refresh under way schedules the next follow-up as it ends.
+            if (_disposed || _busy) return;
+            var now = _time.GetUtcNow();
+            if (now - _lastStart < Gap)
+            {
+                if (_followUps > 0) ScheduleFollowUp(now);
+                return;
+            }
+            if (_followUps > 0) _followUps--;
+            Start(now);
         }
     }
 
+    /// <summary>Under the lock: the timer fires once <see cref="Gap"/> after the last start (at once if that has passed), then every interval again.</summary>
+    private void ScheduleFollowUp(DateTimeOffset now)
+    {
+        var due = _lastStart + Gap - now;
+        EnsureTimer().Change(due > TimeSpan.Zero ? due : TimeSpan.Zero, _interval);
+    }
+
+    private ITimer EnsureTimer() =>
+        _timer ??= _time.CreateTimer(static s => ((CriPodSource)s!).OnTimer(), this, _interval, _interval);
+
     private Task<CriAnswer> Start(DateTimeOffset now)
     {
+        _busy = true;
         _lastStart = now;
-        return _running = Task.Run(RefreshAsyncCore);
+        return _running = Task.Run(RefreshAndScheduleAsync);
+    }
+
+    private async Task<CriAnswer> RefreshAndScheduleAsync()
+    {
+        try
+        {
+            return await RefreshAsyncCore();
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _busy = false;
+                if (!_disposed && _followUps > 0) ScheduleFollowUp(_time.GetUtcNow());
+            }
+        }
     }
 
     private async Task<CriAnswer> RefreshAsyncCore()
@@ -149,7 +211,7 @@ internal sealed class CriPodSource : IDisposable
 
     private async Task<CriAnswer> ReadAsync(CancellationToken ct)
     {
-        var program = Locate(_options.Crictl, Environment.GetEnvironmentVariable("PATH"));
+        var program = Executables.Find(_options.Crictl);
         if (program is null)
         {
             // No crictl: no CRI on this node (most hosts). Nothing to say.
@@ -229,34 +291,6 @@ internal sealed class CriPodSource : IDisposable
         if (said is { Length: > 300 }) said = said[..300] + "…";
         if (r.ExitCode == -1 && said is not null) return said;
         return said is null ? $"exit code {r.ExitCode}" : $"exit code {r.ExitCode}: {said}";
-    }
-
-    /// <summary>
-    /// The crictl to run: <paramref name="program"/> itself when it is a path, else the first
-    /// executable file of that name in <paramref name="path"/>; null when there is none.
-    /// </summary>
-    internal static string? Locate(string program, string? path)
-    {
-        if (program.Contains('/')) return IsExecutable(program) ? program : null;
-        foreach (var dir in (path ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(dir, program);
-            if (IsExecutable(candidate)) return candidate;
-        }
-        return null;
-    }
-
-    private static bool IsExecutable(string file)
-    {
-        try
-        {
-            const UnixFileMode anyExecute = UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute;
-            return File.Exists(file) && (File.GetUnixFileMode(file) & anyExecute) != 0;
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return false;
-        }
     }
 
     public void Dispose()

@@ -6,10 +6,10 @@ namespace Dashboard.Server.Discovery;
 
 /// <summary>
 /// One pod sandbox as the CRI (containerd, CRI-O) reports it through crictl. <see cref="State"/>
-/// comes from `crictl pods`; <see cref="NetnsPath"/>, <see cref="Pid"/> and <see cref="Ip"/> from
-/// `crictl inspectp`, and stay null until the sandbox has been inspected.
+/// comes from `crictl pods`; <see cref="NetnsPath"/> and <see cref="Pid"/> from `crictl inspectp`,
+/// and stay null until the sandbox has been inspected.
 /// </summary>
-internal sealed record CriPod(string Id, string Name, string? Namespace, string? State, string? NetnsPath = null, int? Pid = null, string? Ip = null)
+internal sealed record CriPod(string Id, string Name, string? Namespace, string? State, string? NetnsPath = null, int? Pid = null)
 {
     public const string Ready = "SANDBOX_READY";
     public const string NotReady = "SANDBOX_NOTREADY";
@@ -55,7 +55,7 @@ internal static class CriPods
     }
 
     /// <summary>
-    /// `crictl inspectp -o json ID…`: per sandbox {"status":{"id","metadata","state","network":{"ip"}},"info":{…}}.
+    /// `crictl inspectp -o json ID…`: per sandbox {"status":{"id","metadata","state",…},"info":{…}}.
     /// crictl prints several sandboxes as one array (cri-tools ≥ 1.30) or as objects one after another (older).
     /// The namespace is found in <c>info.runtimeSpec.linux.namespaces[type=network].path</c> (containerd
     /// and CRI-O) or <c>info.netNamespace</c> (early containerd), the pid in <c>info.pid</c> (containerd;
@@ -87,7 +87,6 @@ internal static class CriPods
         if (!e.TryGetProperty("status", out var status) || status.ValueKind != JsonValueKind.Object) return null;
         var pod = ReadSandbox(status);
         if (pod is null) return null;
-        string? ip = status.TryGetProperty("network", out var network) && network.ValueKind == JsonValueKind.Object ? GetString(network, "ip") : null;
         string? netns = null;
         int? pid = null;
         if (e.TryGetProperty("info", out var infoValue) && AsObject(infoValue) is { } info)
@@ -99,7 +98,7 @@ internal static class CriPods
             if (info.TryGetProperty("pid", out var p) && p.ValueKind == JsonValueKind.Number && p.TryGetInt32(out var n) && n > 0)
                 pid = n;
         }
-        return pod with { NetnsPath = netns, Pid = pid, Ip = string.IsNullOrEmpty(ip) ? null : ip };
+        return pod with { NetnsPath = netns, Pid = pid };
     }
 
     /// <summary>An object as it is, or one that crictl left as a string (a value it did not take for JSON), parsed.</summary>

@@ -24,14 +24,16 @@ public sealed class DiscoveryOptions
 
     /// <summary>
     /// crictl, which names pods from the CRI runtime (containerd, CRI-O): a path, or a name looked up
-    /// on PATH. Not there: no CRI on this node, silently. An empty string turns the CRI source off.
+    /// on PATH, then in /usr/sbin and /sbin. Not there: no CRI on this node, silently. An empty string
+    /// turns the CRI source off. Only the server's own source reads it: discovery made without one
+    /// (tests, benches) has no CRI.
     /// </summary>
     public string Crictl { get; set; } = "crictl";
 
     /// <summary>Passed to crictl as `--runtime-endpoint` when set (e.g. unix:///run/containerd/containerd.sock); else crictl's own configuration decides.</summary>
     public string? CriEndpoint { get; set; }
 
-    /// <summary>How often `crictl pods` is read again (one second at the least).</summary>
+    /// <summary>How often `crictl pods` is read again (one second at the least); a new namespace no pod source names is read sooner, and a few times.</summary>
     public TimeSpan CriRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Scan every /proc/PID/ns/net. Off only for tests that want just the bind-mounted namespaces.</summary>

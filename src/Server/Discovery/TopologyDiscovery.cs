@@ -1,9 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using Dashboard.Server.Netlink;
-using Dashboard.Server.Processes;
 using Dashboard.Shared;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 
 namespace Dashboard.Server.Discovery;
@@ -20,17 +18,19 @@ internal sealed class TopologyDiscovery : IDisposable
     private readonly ILogger<TopologyDiscovery> _logger;
     private readonly TimeProvider _time;
     private readonly ulong _ownInode;
-    private readonly bool _ownsCri;
 
-    /// <param name="cri">The node's CRI source (a singleton in the server); without one, discovery makes its own and disposes it.</param>
+    /// <param name="cri">
+    /// The node's CRI source (the server's singleton, which its owner disposes); without one there is
+    /// no CRI (<see cref="CriPodSource.Off"/>): discovery built by hand (tests, benches) never starts
+    /// a background poller nor runs a crictl it happens to find on the machine.
+    /// </param>
     public TopologyDiscovery(IOptions<DiscoveryOptions> options, ILogger<TopologyDiscovery> logger, TimeProvider time, CriPodSource? cri = null)
     {
         _options = options.Value;
         _logger = logger;
         _time = time;
         _ownInode = NamespaceEnumerator.ReadNsLink("/proc/thread-self/ns/net") ?? 0;
-        _ownsCri = cri is null;
-        Cri = cri ?? new CriPodSource(options, new ProcessRunner(NullLogger<ProcessRunner>.Instance), time, NullLogger<CriPodSource>.Instance);
+        Cri = cri ?? CriPodSource.Off(time);
     }
 
     /// <summary>The pods of the node's CRI runtime, as last read by crictl (in the background).</summary>
@@ -166,7 +166,6 @@ internal sealed class TopologyDiscovery : IDisposable
     public void Dispose()
     {
         Hopper.Dispose();
-        if (_ownsCri) Cri.Dispose();
     }
 }
 

@@ -1,4 +1,5 @@
 using Dashboard.Server.Netlink;
+using Dashboard.Server.Processes;
 
 namespace Dashboard.Server;
 
@@ -18,7 +19,7 @@ public sealed class HostHealth
                 : "Not running as root: other namespaces cannot be entered, so only the dashboard's own namespace is shown. Run it as root (sudo).");
         foreach (var tool in RequiredTools)
         {
-            if (FindOnPath(tool) is null)
+            if (Executables.Find(tool) is null)
                 problems.Add($"`{tool}` is not installed (apt-get install {(tool == "ip" ? "iproute2" : tool)}).");
         }
         Problems = problems;
@@ -49,14 +50,6 @@ public sealed class HostHealth
 
     public bool IsHealthy => Problems.Count == 0;
 
-    public static string? FindOnPath(string tool)
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-        foreach (var dir in path.Split(':', StringSplitOptions.RemoveEmptyEntries).Concat(["/usr/sbin", "/sbin"]))
-        {
-            var candidate = Path.Combine(dir, tool);
-            if (File.Exists(candidate)) return candidate;
-        }
-        return null;
-    }
+    /// <summary>The file <paramref name="tool"/> runs as (PATH, then /usr/sbin and /sbin), or null. Kept for DiagnosisWalk; the lookup is <see cref="Executables.Find"/>.</summary>
+    public static string? FindOnPath(string tool) => Executables.Find(tool);
 }

@@ -216,12 +216,15 @@ internal sealed class TopologyStore : BackgroundService
         bool rescan = _rescan || readAll || _current is null;
         _readAll = false;
         _rescan = false;
+        // Taken now, so a change the CRI reports during the build is one more update; put back when the build fails.
+        bool ownersChanged = _ownersChanged;
+        _ownersChanged = false;
         var dirty = _dirty.Keys.ToHashSet();
         foreach (var d in dirty) _dirty.TryRemove(d, out _);
 
         try
         {
-            var topology = Update(readAll, rescan, dirty, started);
+            var topology = Update(readAll, rescan, dirty, ownersChanged, started);
             TopologyState? state;
             if (topology is not null)
             {
@@ -241,6 +244,7 @@ internal sealed class TopologyStore : BackgroundService
         {
             // Never a crash and never a 500: keep serving what was last seen, say that it is stale.
             _logger.LogError(e, "Updating the topology failed");
+            if (ownersChanged) _ownersChanged = true;
             var last = _current;
             var warning = $"Discovery failed: {e.Message}";
             var state = last is null
@@ -252,13 +256,11 @@ internal sealed class TopologyStore : BackgroundService
     }
 
     /// <summary>Returns the new topology, or null when nothing a client could see has changed.</summary>
-    private Topology? Update(bool readAll, bool rescan, HashSet<ulong> dirty, long started)
+    private Topology? Update(bool readAll, bool rescan, HashSet<ulong> dirty, bool ownersChanged, long started)
     {
         var warnings = new List<string>();
         NamespaceScan scan;
         bool membershipChanged = ForgetDeadNamespaces();
-        bool ownersChanged = _ownersChanged;
-        _ownersChanged = false;
         if (rescan)
         {
             scan = _discovery.Enumerate(warnings);

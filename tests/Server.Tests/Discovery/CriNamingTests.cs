@@ -1,9 +1,12 @@
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using Dashboard.Server.Discovery;
+using Dashboard.Server.Processes;
 using Dashboard.Server.Tests.Api;
 using Dashboard.Server.Tests.Fixtures;
 using Dashboard.Shared;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Sandbox = Dashboard.Server.Tests.Discovery.FakeCrictl.Sandbox;
 
 namespace Dashboard.Server.Tests.Discovery;
@@ -19,6 +22,7 @@ public sealed class CriNamingTests : IDisposable
     private readonly TestNet _net = new();
     private readonly FakeCrictl _crictl;
     private readonly DirectoryInfo _cniCache;
+    private readonly List<CriPodSource> _sources = [];
 
     public CriNamingTests()
     {
@@ -225,6 +229,91 @@ public sealed class CriNamingTests : IDisposable
     }
 
     [Fact]
+    public async Task A_sandbox_the_runtime_lists_only_after_the_first_read_is_named_by_the_follow_ups()
+    {
+        var x = _net.AddNamespace("x");
+        _crictl.Pods(new Sandbox(Id("x"), "late-0", "default", NetnsPath: $"/run/netns/{x}"));
+        _crictl.ListPodsFromCall(2); // as containerd: the namespace (and CNI) first, the sandbox in `crictl pods` after
+        // The periodic read is far away: only the follow-ups can bring the name.
+        using var discovery = Create(Options(TimeSpan.FromMinutes(10)), gap: TimeSpan.FromMilliseconds(200));
+
+        var first = discovery.Discover(); // x is unnamed: a refresh starts, and lists nothing yet
+
+        Assert.NotEqual(NamespaceOwner.Pod, first.Namespace(x).Owner.Kind);
+        await Until(() => discovery.Cri.Latest.Pods.Any(p => p.Name == "late-0"), "the CRI's answer with late-0");
+        Assert.Equal("default/late-0", discovery.Discover().Namespace(x).Owner.Name);
+        Assert.True(_crictl.PodsCalls >= 2);
+    }
+
+    [Fact]
+    public async Task A_namespace_met_while_a_refresh_runs_is_read_again_after_it()
+    {
+        var x = _net.AddNamespace("x");
+        _crictl.Pods(new Sandbox(Id("x"), "late-0", "default", NetnsPath: $"/run/netns/{x}"));
+        _crictl.ListPodsFromCall(2);
+        _crictl.Gate(closed: true);
+        using var discovery = Create(Options(TimeSpan.FromMinutes(10)), gap: TimeSpan.FromMilliseconds(200));
+        var running = discovery.Cri.RefreshAsync(); // asked by no namespace: no follow-ups of its own
+        await Until(() => _crictl.PodsCalls == 1, "the first `crictl pods` under way");
+
+        discovery.Discover(); // x is unnamed while a refresh runs: it cannot start another
+
+        _crictl.Gate(closed: false);
+        Assert.DoesNotContain((await running).Pods, p => p.Name == "late-0");
+        await Until(() => discovery.Cri.Latest.Pods.Any(p => p.Name == "late-0"), "the CRI's answer with late-0");
+        Assert.Equal("default/late-0", discovery.Discover().Namespace(x).Owner.Name);
+    }
+
+    [Fact]
+    public async Task A_namespace_met_just_after_a_refresh_is_read_again_once_the_gap_has_passed()
+    {
+        var x = _net.AddNamespace("x");
+        _crictl.Pods(new Sandbox(Id("x"), "late-0", "default", NetnsPath: $"/run/netns/{x}"));
+        _crictl.ListPodsFromCall(2);
+        using var discovery = Create(Options(TimeSpan.FromMinutes(10))); // the real gap: a second
+        Assert.Empty((await discovery.Cri.RefreshAsync()).Pods);
+
+        discovery.Discover(); // x is unnamed, most likely within the gap of that refresh
+
+        await Until(() => discovery.Cri.Latest.Pods.Any(p => p.Name == "late-0"), "the CRI's answer with late-0");
+        Assert.Equal("default/late-0", discovery.Discover().Namespace(x).Owner.Name);
+    }
+
+    [Fact]
+    public async Task A_namespace_that_is_no_pod_costs_a_few_reads_and_no_more()
+    {
+        var gap = TimeSpan.FromMilliseconds(100);
+        using var discovery = Create(Options(TimeSpan.FromMinutes(10)), gap: gap);
+        const ulong plain = 4026530000; // an `unshare -n` no runtime knows
+        int bound = 1 + CriPodSource.FollowUps;
+
+        discovery.Cri.RefreshIfDue([plain]);
+        await Until(() => _crictl.PodsCalls >= bound, $"{bound} `crictl pods` calls");
+        await Task.Delay(gap * 10);
+        Assert.Equal(bound, _crictl.PodsCalls);
+
+        // Asked about already: discovery meeting it again reads nothing more.
+        discovery.Cri.RefreshIfDue([plain]);
+        await Task.Delay(gap * 10);
+        Assert.Equal(bound, _crictl.PodsCalls);
+    }
+
+    [Fact]
+    public async Task Discovery_made_without_a_cri_source_has_none_and_runs_no_crictl()
+    {
+        var x = _net.AddNamespace("x");
+        _crictl.Pods(new Sandbox(Id("x"), "p-0", "default", NetnsPath: $"/run/netns/{x}"));
+        using var discovery = Discover.Create(Options());
+
+        var topology = discovery.Discover();
+
+        Assert.False(discovery.Cri.Enabled);
+        Assert.Same(CriAnswer.None, await discovery.Cri.RefreshAsync());
+        Assert.NotEqual(NamespaceOwner.Pod, topology.Namespace(x).Owner.Kind);
+        Assert.Empty(_crictl.Calls);
+    }
+
+    [Fact]
     public async Task The_live_state_takes_a_name_the_cri_gives_later_without_any_kernel_change()
     {
         var x = _net.AddNamespace("x");
@@ -256,8 +345,34 @@ public sealed class CriNamingTests : IDisposable
         }
     }
 
-    private TopologyDiscovery Create(DiscoveryOptions? options = null) =>
-        Discover.Create(options ?? new DiscoveryOptions { Crictl = _crictl.Path, CriEndpoint = Endpoint, CniResultsDirectory = _cniCache.FullName });
+    private DiscoveryOptions Options(TimeSpan? interval = null)
+    {
+        var options = new DiscoveryOptions { Crictl = _crictl.Path, CriEndpoint = Endpoint, CniResultsDirectory = _cniCache.FullName };
+        if (interval is { } i) options.CriRefreshInterval = i;
+        return options;
+    }
+
+    /// <summary>Discovery with its CRI source, as the server wires them; the test disposes the source.</summary>
+    private TopologyDiscovery Create(DiscoveryOptions? options = null, TimeSpan? gap = null)
+    {
+        var wrapped = Microsoft.Extensions.Options.Options.Create(options ?? Options());
+        var source = new CriPodSource(wrapped, new ProcessRunner(NullLogger<ProcessRunner>.Instance), TimeProvider.System, NullLogger<CriPodSource>.Instance)
+        {
+            Gap = gap ?? CriPodSource.MinimumGap,
+        };
+        _sources.Add(source);
+        return new TopologyDiscovery(wrapped, NullLogger<TopologyDiscovery>.Instance, TimeProvider.System, source);
+    }
+
+    private static async Task Until(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new Xunit.Sdk.XunitException($"never saw {what}");
+            await Task.Delay(20);
+        }
+    }
 
     /// <summary>An answer read after this call: one under way may have started before the test changed the fake.</summary>
     private static async Task<CriAnswer> Fresh(TopologyDiscovery discovery)
@@ -286,6 +401,7 @@ public sealed class CriNamingTests : IDisposable
 
     public void Dispose()
     {
+        foreach (var source in _sources) source.Dispose();
         _net.Dispose();
         _crictl.Dispose();
         _cniCache.Delete(recursive: true);

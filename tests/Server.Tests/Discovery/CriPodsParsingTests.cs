@@ -1,4 +1,5 @@
 using Dashboard.Server.Discovery;
+using Dashboard.Server.Processes;
 
 namespace Dashboard.Server.Tests.Discovery;
 
@@ -206,14 +207,14 @@ public sealed class CriPodsParsingTests
     }
 
     [Fact]
-    public void Containerd_inspect_gives_the_namespace_path_pid_and_ip()
+    public void Containerd_inspect_gives_the_namespace_path_and_pid()
     {
         var r = CriPods.ParseInspect(ContainerdInspect);
 
         Assert.Null(r.Error);
         var pod = Assert.Single(r.Pods);
         Assert.Equal(new CriPod("5e0b0c3f8a9d4e2b9c7a61f0d3e5b8a2c4f6e8d0b2a4c6e8f0a2b4c6d8e0f2a4", "coredns-7db6d8ff4d-x2kq9", "kube-system", CriPod.Ready,
-            "/var/run/netns/cni-6c2b7a1f-2d3e-9a8b-4c5d-6e7f8a9b0c1d", 48095, "10.244.0.5"), pod);
+            "/var/run/netns/cni-6c2b7a1f-2d3e-9a8b-4c5d-6e7f8a9b0c1d", 48095), pod);
     }
 
     [Fact]
@@ -226,7 +227,6 @@ public sealed class CriPodsParsingTests
         Assert.Equal("kube-system/etcd-node1", pod.OwnerName);
         Assert.Equal("/var/run/netns/4b1e3c2a-9d8f-4e7a-b6c5-d4e3f2a1b0c9", pod.NetnsPath); // not the ipc or uts one
         Assert.Equal(2210, pod.Pid);
-        Assert.Equal("10.85.0.12", pod.Ip);
     }
 
     [Fact]
@@ -262,7 +262,6 @@ public sealed class CriPodsParsingTests
         var pod = Assert.Single(r.Pods);
         Assert.Equal("/var/run/netns/cni-ae2bd03e-4f7e-d9d0-911e-dafa7bb860e2", pod.NetnsPath);
         Assert.Null(pod.Pid);
-        Assert.Null(pod.Ip);
         Assert.Equal(CriPod.NotReady, pod.State);
     }
 
@@ -274,7 +273,7 @@ public sealed class CriPodsParsingTests
              "info":"{\"pid\":77,\"runtimeSpec\":{\"linux\":{\"namespaces\":[{\"type\":\"network\",\"path\":\"/run/netns/x\"}]}}}"}
             """);
 
-        Assert.Equal(new CriPod("s1", "p", "n", CriPod.Ready, "/run/netns/x", 77, null), Assert.Single(r.Pods));
+        Assert.Equal(new CriPod("s1", "p", "n", CriPod.Ready, "/run/netns/x", 77), Assert.Single(r.Pods));
     }
 
     [Fact]
@@ -326,19 +325,25 @@ public sealed class CriPodsParsingTests
     public void Crictl_is_looked_up_on_path_unless_it_is_a_path()
     {
         var dir = Directory.CreateTempSubdirectory("ndt-crictl-path-");
+        // A name no machine has, so the /usr/sbin and /sbin that every lookup adds find nothing.
+        var name = $"crictl-{Guid.NewGuid():N}";
         try
         {
-            var exe = Path.Combine(dir.FullName, "crictl");
+            var exe = Path.Combine(dir.FullName, name);
             File.WriteAllText(exe, "#!/bin/sh\n");
-            Assert.Null(CriPodSource.Locate("crictl", $"/nonexistent:{dir.FullName}")); // not executable yet
+            Assert.Null(Executables.Find(name, $"/nonexistent:{dir.FullName}")); // not executable yet
+            Assert.Null(Executables.Find(exe));
             File.SetUnixFileMode(exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
-            Assert.Equal(exe, CriPodSource.Locate("crictl", $"/nonexistent::{dir.FullName}"));
-            Assert.Null(CriPodSource.Locate("crictl", "/nonexistent"));
-            Assert.Null(CriPodSource.Locate("crictl", null));
-            Assert.Equal(exe, CriPodSource.Locate(exe, null));
-            Assert.Null(CriPodSource.Locate(exe + "-missing", dir.FullName));
-            Assert.Null(CriPodSource.Locate("crictl", Path.Combine(dir.FullName, "crictl"))); // a file is not a folder
+            Assert.Equal(exe, Executables.Find(name, $"/nonexistent::{dir.FullName}"));
+            Assert.Null(Executables.Find(name, "/nonexistent"));
+            Assert.Null(Executables.Find(name)); // PATH
+            Assert.Equal(exe, Executables.Find(exe));
+            Assert.Null(Executables.Find(exe + "-missing", dir.FullName));
+            Assert.Null(Executables.Find(name, exe)); // a file is not a folder
+            Assert.Null(Executables.Find("", dir.FullName));
+            // After the path, /usr/sbin and /sbin, where root's tools are when PATH misses them (ip: iproute2).
+            Assert.Contains(Executables.Find("ip", "/nonexistent"), new[] { "/usr/sbin/ip", "/sbin/ip" });
         }
         finally
         {

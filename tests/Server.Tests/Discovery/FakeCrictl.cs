@@ -22,7 +22,13 @@ public sealed class FakeCrictl : IDisposable
         if [ -f "$here/fail" ]; then cat "$here/fail" >&2; exit 1; fi
         if [ "$1" = "inspectp" ] && [ -f "$here/fail-inspectp" ]; then cat "$here/fail-inspectp" >&2; exit 1; fi
         case "$1" in
-          pods) cat "$here/pods.json" ;;
+          pods)
+            # Before call N (counting this one), the runtime lists nothing yet.
+            if [ -f "$here/pods-from" ] && [ "$(grep -cE '(^| )pods( |$)' "$here/calls")" -lt "$(cat "$here/pods-from")" ]; then
+              echo '{"items":[]}'
+            else
+              cat "$here/pods.json"
+            fi ;;
           inspectp)
             shift 3
             for id in "$@"; do
@@ -69,6 +75,15 @@ public sealed class FakeCrictl : IDisposable
         }
         WriteAtomically("pods.json", new JsonObject { ["items"] = items }.ToJsonString());
     }
+
+    /// <summary>
+    /// `crictl pods` lists nothing before its <paramref name="call"/>th call (counting from 1), then what
+    /// <see cref="Pods"/> says: a runtime that makes the namespace before it lists the sandbox.
+    /// </summary>
+    public void ListPodsFromCall(int call) => WriteAtomically("pods-from", call.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    /// <summary>How many times `crictl pods` was called.</summary>
+    public int PodsCalls => Calls.Count(c => c.EndsWith("pods -o json", StringComparison.Ordinal));
 
     /// <summary>The runtime no longer knows this sandbox: `inspectp` says NotFound (removed between `pods` and `inspectp`).</summary>
     public void Forget(string id) => File.Delete(InspectFile(id));

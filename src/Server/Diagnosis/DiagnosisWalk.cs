@@ -23,10 +23,10 @@ internal sealed record DiagnosisTools(bool Nft, bool IptablesSave, bool Tcpdump,
     public static readonly DiagnosisTools All = new(true, true, true, true);
 
     public static DiagnosisTools Detect() => new(
-        HostHealth.FindOnPath("nft") is not null,
-        HostHealth.FindOnPath("iptables-save") is not null,
-        HostHealth.FindOnPath("tcpdump") is not null,
-        HostHealth.FindOnPath("ethtool") is not null);
+        Executables.Find("nft") is not null,
+        Executables.Find("iptables-save") is not null,
+        Executables.Find("tcpdump") is not null,
+        Executables.Find("ethtool") is not null);
 }
 
 /// <summary>

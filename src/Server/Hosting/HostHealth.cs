@@ -49,7 +49,4 @@ public sealed class HostHealth
     }
 
     public bool IsHealthy => Problems.Count == 0;
-
-    /// <summary>The file <paramref name="tool"/> runs as (PATH, then /usr/sbin and /sbin), or null. Kept for DiagnosisWalk; the lookup is <see cref="Executables.Find"/>.</summary>
-    public static string? FindOnPath(string tool) => Executables.Find(tool);
 }

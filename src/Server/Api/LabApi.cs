@@ -17,51 +17,43 @@ internal static class LabApi
             .WithName("GetCapabilities")
             .WithTags(nameof(LabApi))
             .WithSummary("What this server lets a caller change (the lab, applying fixes): always 200, so a page can hide what it may not use.");
-        var lab = api.MapGroup("/lab").AddEndpointFilter<ChangesAllowedFilter>();
+        var lab = api.MapGroup("/lab").RequireChangesAllowed();
         lab.MapGet("", GetState)
             .WithName("GetLab")
-            .WithSummary("The lab: its scenarios (built or not, their commands), faults (active, available, their commands), lab namespaces and the last actions.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithSummary("The lab: its scenarios (built or not, their commands), faults (active, available, their commands), lab namespaces and the last actions.");
         lab.MapPost("/scenarios/{name}", Build)
             .WithName("BuildLabScenario")
             .WithSummary("Build a scenario afresh (its namespaces are removed first). 200 with what ran; succeeded=false (rolled back) when a command failed.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         lab.MapDelete("/scenarios/{name}", Remove)
             .WithName("RemoveLabScenario")
             .WithSummary("Remove a scenario's namespaces and forget its faults.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound);
         lab.MapPost("/faults/{name}", Inject)
             .WithName("InjectLabFault")
             .WithSummary("Break a built scenario the way the fault says. 409 when its scenario is not built or the fault is already active.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         lab.MapDelete("/faults/{name}", Heal)
             .WithName("HealLabFault")
             .WithSummary("Restore the scenario's intended state (idempotent). 409 when its scenario is not built.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         lab.MapDelete("", Reset)
             .WithName("ResetLab")
-            .WithSummary("Remove every lab namespace and the CNI IPAM state; forget every fault.")
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .WithSummary("Remove every lab namespace and the CNI IPAM state; forget every fault.");
 
         api.MapPost("/findings/{id}/fix", FixFinding)
-            .AddEndpointFilter<ChangesAllowedFilter>()
+            .RequireChangesAllowed()
             .WithName("FixFinding")
             .WithSummary("Run the current finding's fix commands, in order, stopping at the first failure. 409 when a command needs a person; 403 in lab-only mode when one acts outside the lab.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         api.MapPost("/diagnoses/{id}/fix", FixDiagnosis)
-            .AddEndpointFilter<ChangesAllowedFilter>()
+            .RequireChangesAllowed()
             .AddEndpointFilter<StorageProblemFilter>()
             .WithName("FixDiagnosis")
             .WithSummary("Run a diagnosis's root-cause fix, as POST /api/findings/{id}/fix does. 409 when it has no root cause.")
-            .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -143,6 +135,17 @@ internal static class LabApi
 }
 
 /// <summary>403 with how to enable it, unless the server may change the node (--lab, or Dashboard:AllowChanges=true).</summary>
+internal static class ChangesAllowedExtensions
+{
+    /// <summary>
+    /// The endpoints (or a group's) that change the node: refused with 403 unless changes are allowed, and said so
+    /// in the OpenAPI document, in one place.
+    /// </summary>
+    public static TBuilder RequireChangesAllowed<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.AddEndpointFilter<TBuilder, ChangesAllowedFilter>()
+            .WithMetadata(new ProducesResponseTypeMetadata(StatusCodes.Status403Forbidden, typeof(Microsoft.AspNetCore.Mvc.ProblemDetails), ["application/problem+json"]));
+}
+
 internal sealed class ChangesAllowedFilter(LabService lab) : IEndpointFilter
 {
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>

@@ -99,6 +99,28 @@ public sealed partial class OpenApiTests(SharedServer server) : IClassFixture<Sh
     }
 
     [Fact]
+    public async Task Every_route_that_changes_the_node_lists_its_403_and_nothing_else_does()
+    {
+        using var response = await server.Client.GetAsync(DocumentPath);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var changing = new List<string>();
+        var other = new List<string>();
+        foreach (var path in document.RootElement.GetProperty("paths").EnumerateObject())
+        {
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                var lists403 = operation.Value.GetProperty("responses").TryGetProperty("403", out _);
+                var changes = path.Name.StartsWith("/api/lab", StringComparison.Ordinal) || path.Name.EndsWith("/fix", StringComparison.Ordinal);
+                (changes ? changing : other).Add($"{operation.Name.ToUpperInvariant()} {path.Name} {(lists403 ? "403" : "-")}");
+            }
+        }
+
+        Assert.True(changing.Count >= 8, string.Join('\n', changing));
+        Assert.All(changing, o => Assert.EndsWith(" 403", o, StringComparison.Ordinal));
+        Assert.All(other, o => Assert.EndsWith(" -", o, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task The_openapi_document_says_the_api_takes_a_bearer_token()
     {
         using var document = await Document();

@@ -63,8 +63,9 @@ public sealed class DiagnosisTests(DashboardFixture fixture) : IClassFixture<Das
             await Command.RunCheckedAsync(words[0], words[1..]);
             await Command.RunCheckedAsync("ip", "-n", ns.Blue, "link", "set", "lo", "up");
             // The kernel reports carrier a moment after `link set up` (linkwatch defers it, up to a
-            // second on a busy machine): "run again" when `ip` says the end is UP, as a person would.
+            // second on a busy machine): "run again" when `ip` says both ends are UP, as a person would.
             await OperStateUpAsync(ns.Blue, ns.BlueVeth);
+            await OperStateUpAsync(ns.Red, ns.RedVeth);
             await page.GetByTestId("diagnosis-again").ClickAsync();
             await Expect(page).Not.ToHaveURLAsync(shared);
             await Expect(diagnosis).ToHaveAttributeAsync("data-status", "done", new() { Timeout = Done });

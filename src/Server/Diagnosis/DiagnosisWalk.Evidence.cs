@@ -128,25 +128,32 @@ internal sealed partial class DiagnosisWalk
         _largePing = RunWith(command, PingTimeout);
     }
 
-    /// <summary>tcpdump on every interface of the path for a moment while a few more pings go out: where were the packets last seen?</summary>
-    private async Task Capture()
+    /// <summary>
+    /// A second ping, with tcpdump on every interface of the path for a moment while it goes out: does the
+    /// path answer now, and if not, where were the packets last seen?
+    /// </summary>
+    private async Task<PingResult> PingAgain()
     {
         var at = _captureAt.Distinct().Where(x => NamespaceExec.SafeInterface(x.Interface)).ToList();
-        if (at.Count == 0) return;
-        if (!_tools.Tcpdump)
-        {
-            await Emit(Step("capture", StepStatus.Skip, "tcpdump is not installed: the packets were not followed", null, null));
-            return;
-        }
         var filter = $"{(V6 ? "icmp6" : "icmp")} and host {Dst}";
-        var captures = at.Select(x =>
+        var captures = !_tools.Tcpdump ? [] : at.Select(x =>
         {
             var shown = _exec.Exec(x.Ns, "tcpdump", "-i", x.Interface, "-n", "-l", "-c", "20", filter);
             return (x.Ns, x.Interface, Shown: shown, Task: RunAgain(NamespaceExec.StopAfter(shown, CaptureSeconds), PingTimeout));
         }).ToList();
-        await Task.Delay(TimeSpan.FromMilliseconds(300), _time, _cancellationToken);
+        // tcpdump needs a moment to open its socket before the pings go out.
+        if (captures.Count > 0) await Task.Delay(TimeSpan.FromMilliseconds(300), _time, _cancellationToken);
         var pingCommand = _exec.Exec(_source, "ping", PingArguments(count: 3));
-        await RunAgain(pingCommand, PingTimeout);
+        var pingResult = await RunAgain(pingCommand, PingTimeout);
+        var again = PingResult.Parse(pingResult.ExitCode, pingResult.Stdout, pingResult.Stderr);
+        await Emit(Step("ping-again", again.Answered ? StepStatus.Pass : StepStatus.Fail,
+            again.Answered
+                ? $"{again.Received} of {again.Transmitted} echo requests to {Dst} answered on the second try: the path works now"
+                : $"Still no answer from {Dst}: {again.Error ?? $"{again.Received} of {again.Transmitted} received"}",
+            pingCommand, pingResult, ns: _source));
+
+        if (at.Count > 0 && !_tools.Tcpdump)
+            await Emit(Step("capture", StepStatus.Skip, "tcpdump is not installed: the packets were not followed", null, null));
         string? lastSeen = null;
         string? replies = null;
         foreach (var (ns, device, shown, task) in captures)
@@ -165,9 +172,11 @@ internal sealed partial class DiagnosisWalk
                 $"{device} in {ns.DisplayName}: {capture.Requests} echo requests and {capture.Replies} replies seen in {CaptureSeconds:0.0} s while `{pingCommand.Display}` ran",
                 shown, result, on: e, ns: ns));
         }
-        _warnings.Add(lastSeen is null
-            ? "The echo requests were seen on no interface of the path: they do not leave the source."
-            : $"The echo requests were last seen on {lastSeen}" + (replies is null ? "; no reply was seen anywhere." : $"; replies were seen on {replies}."));
+        if (captures.Count > 0 && !again.Answered)
+            _warnings.Add(lastSeen is null
+                ? "The echo requests were seen on no interface of the path: they do not leave the source."
+                : $"The echo requests were last seen on {lastSeen}" + (replies is null ? "; no reply was seen anywhere." : $"; replies were seen on {replies}."));
+        return again;
     }
 
     private string[] PingArguments(int count) => ["-n", "-c", count.ToString(CultureInfo.InvariantCulture), "-i", "0.2", "-W", "1", Dst];

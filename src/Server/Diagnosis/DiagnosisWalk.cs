@@ -119,7 +119,7 @@ internal sealed partial class DiagnosisWalk
         if (reachable && failing is not null)
             _warnings.Add($"ping was answered although step {failing.Name} failed ({failing.Rule}): {failing.Detail}");
         if (!reachable && failing is null && ping is not null)
-            _warnings.Add("No step of the walk explains why ping failed" + (_steps.Any(s => s.Name == "capture") ? "; see the capture steps for where the packets were last seen." : "."));
+            _warnings.Add("No step of the walk explains why ping failed" + (_steps.Any(s => s.Name == "capture" && s.Status != StepStatus.Skip) ? "; see the capture steps for where the packets were last seen." : "."));
         // One line per problem that does not stop small pings: the first step that warned of it.
         foreach (var warn in _steps.Where(s => s.Status == StepStatus.Warn && s.Rule is not null && s.Rule != failing?.Rule).DistinctBy(s => s.Rule))
             _warnings.Add($"{warn.Rule} on {warn.NamespaceName}{(warn.Interface is null ? "" : "/" + warn.Interface)}: {warn.Detail}");
@@ -167,9 +167,15 @@ internal sealed partial class DiagnosisWalk
         await CheckNeighbours();
 
         var failing = _steps.Any(s => s.Status == StepStatus.Fail && s.Rule is not null);
-        if (!ping.Answered && !failing)
-            await Capture();
-        return ping;
+        if (ping.Answered || failing) return ping;
+        // Nothing explains the loss: ping once more, with tcpdump on the path. A path that has just come
+        // up (a link set up a moment ago, its carrier or a neighbour still on the way) answers now.
+        var again = await PingAgain();
+        if (!again.Answered) return ping;
+        _warnings.Add($"The first ping got no answer, the second ({again.Received} of {again.Transmitted} answered) did: "
+            + "the path came up while the diagnosis ran (a link just set up, its carrier or an ARP/NDP answer still on the way) "
+            + "or it loses packets now and then. Run the diagnosis again to see it stay up.");
+        return again;
     }
 
     // ---- source -------------------------------------------------------------------------------

@@ -243,6 +243,7 @@ public sealed class DiagnosisCauseTests(SharedServer server, ITestOutputHelper o
         Assert.StartsWith($"ip netns exec {red} tcpdump -i veth-red -n", captures[0].Command, StringComparison.Ordinal);
         Assert.Contains(d.Warnings, w => w.Contains("No step of the walk explains", StringComparison.Ordinal));
         Assert.Contains(d.Steps, s => s.Name == "neighbour" && s.Status == StepStatus.Warn);
+        Assert.Equal(StepStatus.Fail, d.Steps.Single(s => s.Name == "ping-again").Status);
     }
 
     public void Dispose() => _net.Dispose();

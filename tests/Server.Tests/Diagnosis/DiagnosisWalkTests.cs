@@ -230,8 +230,49 @@ public sealed class DiagnosisWalkTests
         Assert.Equal("ip netns exec pod-red tcpdump -i veth-red -n -l -c 20 'icmp and host 10.0.1.2'", captures[0].Command);
         Assert.Equal([StepStatus.Pass, StepStatus.Warn], captures.Select(c => c.Status));
         Assert.Contains(result.Warnings, w => w.Contains("last seen on veth-red in pod-red", StringComparison.Ordinal));
+        Assert.Equal(StepStatus.Fail, result.Steps.Single(s => s.Name == "ping-again").Status);
         Assert.Contains(runner.Ran, c => c.Program == "timeout" && c.Arguments[0] == "-s" && c.Arguments[1] == "INT");
         _ = blue;
+    }
+
+    [Fact]
+    public async Task A_path_that_answers_the_second_ping_is_reachable_with_a_warning_that_it_came_up_meanwhile()
+    {
+        var b = new TopologyBuilder();
+        var (red, _, _, _) = b.SeedPair();
+        var runner = HealthySeed()
+            .OnCalls("ping -n -c 3", (FakeRunner.PingLost("10.0.1.2"), 1), (FakeRunner.PingOk("10.0.1.2"), 0))
+            .On("tcpdump -i veth-red", "12:00:00.000001 IP 10.0.1.1 > 10.0.1.2: ICMP echo request, id 1, seq 1, length 64\n", 124)
+            .On("tcpdump -i veth-blue", "12:00:00.000002 IP 10.0.1.2 > 10.0.1.1: ICMP echo reply, id 1, seq 1, length 64\n", 124);
+
+        var (result, streamed) = await Walk(b.Build(), red.Id, "10.0.1.2", runner);
+
+        Assert.Equal(Verdicts.Reachable, result.Verdict);
+        Assert.Null(result.RootCause);
+        Assert.Equal(StepStatus.Fail, result.Steps.Single(s => s.Name == "ping").Status);
+        var again = result.Steps.Single(s => s.Name == "ping-again");
+        Assert.Equal(StepStatus.Pass, again.Status);
+        Assert.Equal("ip netns exec pod-red ping -n -c 3 -i 0.2 -W 1 10.0.1.2", again.Command);
+        Assert.Equal(2, runner.Ran.Count(c => c.Display.Contains("ping -n -c 3", StringComparison.Ordinal)));
+        Assert.Contains(result.Warnings, w => w.StartsWith("The first ping got no answer, the second (3 of 3 answered) did", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("No step of the walk explains", StringComparison.Ordinal) || w.Contains("last seen", StringComparison.Ordinal));
+        Assert.Equal(result.Steps.Select(s => s.Name), streamed.Select(s => s.Name));
+    }
+
+    [Fact]
+    public async Task Without_tcpdump_an_unexplained_loss_is_still_pinged_again_and_the_capture_is_skipped()
+    {
+        var b = new TopologyBuilder();
+        var (red, _, _, _) = b.SeedPair();
+        var runner = HealthySeed().On("ping -n -c 3", FakeRunner.PingLost("10.0.1.2"), 1);
+
+        var (result, _) = await Walk(b.Build(), red.Id, "10.0.1.2", runner, DiagnosisTools.All with { Tcpdump = false });
+
+        Assert.Equal(Verdicts.Unreachable, result.Verdict);
+        Assert.Equal(StepStatus.Fail, result.Steps.Single(s => s.Name == "ping-again").Status);
+        Assert.Equal(StepStatus.Skip, result.Steps.Single(s => s.Name == "capture").Status);
+        Assert.DoesNotContain(runner.Ran, c => c.Display.Contains("tcpdump", StringComparison.Ordinal));
+        Assert.Contains(result.Warnings, w => w == "No step of the walk explains why ping failed.");
     }
 
     [Fact]

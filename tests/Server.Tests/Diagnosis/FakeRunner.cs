@@ -18,6 +18,18 @@ internal sealed class FakeRunner : ICommandRunner
         return this;
     }
 
+    /// <summary>The first matching command gets the first answer, the next the second, …; the last one is kept.</summary>
+    public FakeRunner OnCalls(string contains, params (string Stdout, int ExitCode)[] answers)
+    {
+        var calls = 0;
+        _rules.Insert(0, (c => c.Display.Contains(contains, StringComparison.Ordinal), () =>
+        {
+            var (stdout, exitCode) = answers[Math.Min(Interlocked.Increment(ref calls), answers.Length) - 1];
+            return new ProcessResult(exitCode, stdout, "", TimeSpan.FromMilliseconds(3));
+        }));
+        return this;
+    }
+
     public FakeRunner Throw(string contains)
     {
         _rules.Insert(0, (c => c.Display.Contains(contains, StringComparison.Ordinal), () => throw new InvalidOperationException("the runner broke")));

@@ -144,13 +144,7 @@ internal sealed partial class DiagnosisWalk
         // tcpdump needs a moment to open its socket before the pings go out.
         if (captures.Count > 0) await Task.Delay(TimeSpan.FromMilliseconds(300), _time, _cancellationToken);
         var pingCommand = _exec.Exec(_source, "ping", PingArguments(count: 3));
-        var pingResult = await RunAgain(pingCommand, PingTimeout);
-        var again = PingResult.Parse(pingResult.ExitCode, pingResult.Stdout, pingResult.Stderr);
-        await Emit(Step("ping-again", again.Answered ? StepStatus.Pass : StepStatus.Fail,
-            again.Answered
-                ? $"{again.Received} of {again.Transmitted} echo requests to {Dst} answered on the second try: the path works now"
-                : $"Still no answer from {Dst}: {again.Error ?? $"{again.Received} of {again.Transmitted} received"}",
-            pingCommand, pingResult, ns: _source));
+        var again = await EmitPing(again: true, pingCommand, await RunAgain(pingCommand, PingTimeout));
 
         if (at.Count > 0 && !_tools.Tcpdump)
             await Emit(Step("capture", StepStatus.Skip, "tcpdump is not installed: the packets were not followed", null, null));
@@ -177,6 +171,18 @@ internal sealed partial class DiagnosisWalk
                 ? "The echo requests were seen on no interface of the path: they do not leave the source."
                 : $"The echo requests were last seen on {lastSeen}" + (replies is null ? "; no reply was seen anywhere." : $"; replies were seen on {replies}."));
         return again;
+    }
+
+    /// <summary>The step of a `ping -c 3` from the source (<c>ping</c>, <c>ping-again</c>): answered passes, else fails.</summary>
+    private async Task<PingResult> EmitPing(bool again, CommandLine command, ProcessResult result)
+    {
+        var ping = PingResult.Parse(result.ExitCode, result.Stdout, result.Stderr);
+        await Emit(Step(again ? "ping-again" : "ping", ping.Answered ? StepStatus.Pass : StepStatus.Fail,
+            ping.Answered
+                ? $"{ping.Received} of {ping.Transmitted} echo requests to {Dst} answered" + (again ? " on the second try: the path works now" : "")
+                : $"{(again ? "Still no" : "No")} answer from {Dst}: {ping.Error ?? $"{ping.Received} of {ping.Transmitted} received"}",
+            command, result, ns: _source));
+        return ping;
     }
 
     private string[] PingArguments(int count) => ["-n", "-c", count.ToString(CultureInfo.InvariantCulture), "-i", "0.2", "-W", "1", Dst];

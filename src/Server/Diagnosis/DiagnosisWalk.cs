@@ -156,13 +156,7 @@ internal sealed partial class DiagnosisWalk
                 command, result, ns: src, rule: large.Answered ? null : FindingRules.MtuMismatch));
         }
 
-        var pingResult = await pingTask;
-        var ping = PingResult.Parse(pingResult.ExitCode, pingResult.Stdout, pingResult.Stderr);
-        await Emit(Step("ping", ping.Answered ? StepStatus.Pass : StepStatus.Fail,
-            ping.Answered
-                ? $"{ping.Received} of {ping.Transmitted} echo requests to {Dst} answered"
-                : $"No answer from {Dst}: {ping.Error ?? $"{ping.Received} of {ping.Transmitted} received"}",
-            pingCommand, pingResult, ns: src));
+        var ping = await EmitPing(again: false, pingCommand, await pingTask);
 
         await CheckNeighbours();
 

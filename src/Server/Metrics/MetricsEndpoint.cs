@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
@@ -105,10 +104,8 @@ internal sealed class MetricsAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        string? authorization = Request.Headers.Authorization;
-        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
+        if (TokenAuthenticationHandler.BearerOf(Request) is { } candidate)
         {
-            var candidate = authorization["Bearer ".Length..].Trim();
             if (token.Matches(candidate)) return Task.FromResult(Success("bearer"));
             if (_metricsToken is not null && CryptographicOperations.FixedTimeEquals(_metricsToken, Encoding.UTF8.GetBytes(candidate)))
                 return Task.FromResult(Success("metrics-token"));
@@ -119,11 +116,7 @@ internal sealed class MetricsAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.NoResult());
     }
 
-    private static AuthenticateResult Success(string method)
-    {
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "metrics"), new Claim("auth_method", method)], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
-    }
+    private static AuthenticateResult Success(string method) => TokenAuthenticationHandler.Success(SchemeName, "metrics", method);
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {

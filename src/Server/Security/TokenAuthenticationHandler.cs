@@ -22,13 +22,8 @@ public sealed class TokenAuthenticationHandler(
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var request = Context.Request;
-        string? authorization = request.Headers.Authorization;
-        if (authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
-        {
-            return Task.FromResult(token.Matches(authorization["Bearer ".Length..].Trim())
-                ? Success("bearer")
-                : AuthenticateResult.Fail("Wrong bearer token"));
-        }
+        if (BearerOf(request) is { } bearer)
+            return Task.FromResult(token.Matches(bearer) ? Success("bearer") : AuthenticateResult.Fail("Wrong bearer token"));
         if (request.Path.StartsWithSegments("/hubs") && token.Matches(request.Query["access_token"]))
             return Task.FromResult(Success("access_token"));
         if (token.MatchesCookie(request.Cookies[AccessToken.CookieName]))
@@ -36,10 +31,22 @@ public sealed class TokenAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.NoResult());
     }
 
-    private static AuthenticateResult Success(string method)
+    private static AuthenticateResult Success(string method) => Success(SchemeName, "token", method);
+
+    /// <summary>The token of `Authorization: Bearer TOKEN`, or null when the request sends none.</summary>
+    internal static string? BearerOf(HttpRequest request)
     {
-        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, "token"), new Claim("auth_method", method)], SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        string? authorization = request.Headers.Authorization;
+        return authorization is not null && authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+            ? authorization["Bearer ".Length..].Trim()
+            : null;
+    }
+
+    /// <summary>A signed-in user of <paramref name="scheme"/>, named <paramref name="name"/>, who came by <paramref name="method"/>.</summary>
+    internal static AuthenticateResult Success(string scheme, string name, string method)
+    {
+        var identity = new ClaimsIdentity([new Claim(ClaimTypes.Name, name), new Claim("auth_method", method)], scheme);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), scheme));
     }
 
     protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
